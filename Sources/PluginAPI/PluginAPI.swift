@@ -57,3 +57,11 @@ func strdupUTF8(_ text: String) -> UnsafeMutablePointer<CChar> {
     copy.initialize(from: utf8, count: utf8.count)
     return copy
 }
+
+/// Copies `value` to memory that is never freed and returns its address: for the static
+/// descriptor and function tables a plugin's entry symbol hands out.
+public func immortal<Value>(_ value: Value) -> UnsafePointer<Value> {
+    let pointer = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+    pointer.initialize(to: value)
+    return UnsafePointer(pointer)
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Builds a plain-C plugin with the system C compiler, as a third-party author would.
+public enum CPluginCompiler {
+    /// The directory holding can_sync_plugin.h.
+    public static let includeDirectory = BuildProducts.packageRoot.appendingPathComponent("Sources/CPluginAPI/include").path
+
+    /// Compiles `sourcePath` into `outputPath` (a .so); throws with the compiler's output on failure.
+    public static func compile(source sourcePath: String, output outputPath: String, flags: [String] = []) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror",
+                             "-I", includeDirectory] + flags + ["-o", outputPath, sourcePath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CompileError(message: "cc failed for \(sourcePath):\n\(output)")
+        }
+    }
+
+    /// Writes `code` to a .c file in `directory` and compiles it to lib<name>.so; returns the .so path.
+    public static func compile(code: String, name: String, in directory: TemporaryDirectory) throws -> String {
+        let source = directory.file("\(name).c").path
+        try code.write(toFile: source, atomically: true, encoding: .utf8)
+        let output = directory.file("lib\(name).so").path
+        try compile(source: source, output: output)
+        return output
+    }
+
+    public struct CompileError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+}
