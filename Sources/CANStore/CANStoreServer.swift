@@ -1,0 +1,56 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The bundled CAN Service-compatible store as an embeddable server: give it a host, port and data
+/// directory, then run it as a swift-service-lifecycle `Service` (for example inside the node's
+/// `ServiceGroup`) or on its own with `runService()`.
+///
+/// ```swift
+/// let store = try CANStoreServer(configuration: .init(port: 0, dataDirectory: "/var/lib/can"),
+///                                onServerRunning: { port in print("store on \(port)") })
+/// try await ServiceGroup(services: [store, node], logger: logger).run()
+/// ```
+///
+/// Opening the server opens index 0 (and any index already on disk), migrates its database and removes
+/// uploads abandoned by an earlier process, so a failure there is thrown from `init`, not from `run`.
+public final class CANStoreServer: Service, Sendable {
+    public let configuration: CANStoreConfiguration
+    private let registry: StoreRegistry
+    private let logger: Logger
+    private let onServerRunning: @Sendable (Int) async -> Void
+
+    /// - Parameter onServerRunning: called with the bound port once the server accepts connections.
+    public init(configuration: CANStoreConfiguration, logger: Logger = Logger(label: "can-store"),
+                onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+        registry = try StoreRegistry(dataDirectory: configuration.dataDirectory, logger: logger)
+    }
+
+    /// The Hummingbird application serving the API; add it to a `ServiceGroup` or run it directly.
+    public func makeApplication() -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: EnvelopeErrorMiddleware())
+        CANStoreRoutes(registry: registry, configuration: configuration).register(on: router)
+        let onServerRunning = self.onServerRunning
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: "can-store"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Serves until the task is cancelled or the surrounding `ServiceGroup` shuts down gracefully.
+    public func run() async throws {
+        try await makeApplication().run()
+    }
+
+    /// Serves until SIGTERM or SIGINT, as a stand-alone process does.
+    public func runService() async throws {
+        try await makeApplication().runService()
+    }
+}
