@@ -1,0 +1,35 @@
+import CNgtcp2
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The I/O thread's fixed buffers: a batch of receive slots for recvmmsg, a send area that holds
+/// one GSO batch, and the vectors handed to ngtcp2. Allocated once, used only under the lock.
+final class DatagramBuffers {
+    static let batch = 64
+    /// Largest datagram accepted: also advertised to peers as max_udp_payload_size.
+    let slotSize: Int
+    let receive: UnsafeMutablePointer<UInt8>
+    let lengths: UnsafeMutablePointer<Int>
+    let addresses: UnsafeMutablePointer<sockaddr_storage>
+    let addressLengths: UnsafeMutablePointer<socklen_t>
+    let send: UnsafeMutablePointer<UInt8>
+    let sendCapacity: Int
+    let vectors: UnsafeMutablePointer<ngtcp2_vec>
+    static let vectorCount = 16
+    /// Scratch for single control packets (close, version negotiation, stateless reset).
+    let control: UnsafeMutablePointer<UInt8>
+    static let controlSize = 2048
+
+    init(maxPayload: Int) {
+        slotSize = max(2048, (maxPayload + 64 + 1023) / 1024 * 1024)
+        receive = .allocate(capacity: Self.batch * slotSize)
+        lengths = .allocate(capacity: Self.batch)
+        addresses = .allocate(capacity: Self.batch)
+        addressLengths = .allocate(capacity: Self.batch)
+        sendCapacity = Self.batch * maxPayload
+        send = .allocate(capacity: sendCapacity)
+        vectors = .allocate(capacity: Self.vectorCount)
+        control = .allocate(capacity: Self.controlSize)
+    }
+}
