@@ -117,15 +117,16 @@ let package = Package(
         .target(name: "Filters", dependencies: ["PluginAPI"], path: "Plugins/Filters"),
 
         // Benchmarks that need a Swift driver (the rest of bench/ is shell).
-        .executableTarget(name: "TransportBench", dependencies: ["PluginHost"], path: "bench/TransportBench"),
+        .executableTarget(name: "TransportBench", dependencies: ["PluginHost", "CSodium", "COpenSSL"], path: "bench/TransportBench"),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "SyncNode", "TestSupport"]),
         .testTarget(name: "CANStoreTests", dependencies: ["CANStore", "CANModel", "CANClient", "TestSupport"]),
-        .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport"]),
+        .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
         .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport"]),
-        .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport"]),
+        .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport", "CSodium"]),
+        .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "TestSupport"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "TestSupport"]),
     ]
 )
