@@ -60,10 +60,11 @@ public struct Reconciler: Sendable {
 
     /// The initiator's first message: the whole set's fingerprint, or its items when few.
     public mutating func initialMessage() -> ReconcileMessage {
-        var output = OutputBuilder(maxBytes: configuration.maxMessageBytes)
-        describe(upper: .infinity, range: 0..<set.count, into: &output)
         messagesSent += 1
-        return output.message
+        if set.count <= configuration.itemThreshold {
+            return ReconcileMessage(parts: [.items(upper: .infinity, set.items)])
+        }
+        return ReconcileMessage(parts: [.fingerprint(upper: .infinity, set.fingerprint)])
     }
 
     /// Processes the peer's message. Returns the reply to send, or nil when the exchange is
@@ -122,7 +123,8 @@ public struct Reconciler: Sendable {
             output.items(upper, Array(set.items[range]))
             return
         }
-        let parts = configuration.branching
+        // Never more parts than items, so every part is non-empty and bounds strictly increase.
+        let parts = min(configuration.branching, range.count)
         var start = range.lowerBound
         for index in 1...parts {
             let end = index == parts ? range.upperBound : range.lowerBound + range.count * index / parts
