@@ -82,8 +82,8 @@ final class ReconcilerTests: XCTestCase {
         var harness = try ReconcileHarness([], items, configuration: configuration)
         try harness.run(maxMessages: 2000)
         harness.assertExactDifferences([], items)
-        // A message may overshoot by the one part that crossed the budget.
-        XCTAssertLessThanOrEqual(harness.largestMessage, budget + 300 * 64)
+        // A message may overshoot by the one part that crossed the budget (at most maxReplyItems items).
+        XCTAssertLessThanOrEqual(harness.largestMessage, budget + configuration.maxReplyItems * 64 + 128)
         print("budget \(budget) B, 30 000 items vs empty: \(harness.messages) messages, largest \(harness.largestMessage) B, total \(harness.bytesSent) B")
     }
 
@@ -124,6 +124,19 @@ final class ReconcilerTests: XCTestCase {
         XCTAssertEqual(same.messages, 2)
         print(String(format: "100k identical: %d messages, %d bytes, %.3f s including set building",
                      same.messages, same.bytesSent, Date().timeIntervalSince(identical)))
+    }
+
+    func testHundredThousandAgainstEmptyFitsTheFrameLimit() throws {
+        var random = SeededGenerator(seed: 101)
+        let items = random.items(100_000)
+        let start = Date()
+        var harness = try ReconcileHarness([], items)
+        try harness.run(maxMessages: 500)
+        harness.assertExactDifferences([], items)
+        XCTAssertLessThan(harness.largestMessage, SyncMessage.maxPayloadBytes - 16)
+        print(String(format: "100k vs empty: %d messages, %d bytes total (%.1f per item), largest %d bytes, %.3f s",
+                     harness.messages, harness.bytesSent, Double(harness.bytesSent) / 100_000, harness.largestMessage,
+                     Date().timeIntervalSince(start)))
     }
 
     func testDuplicateKeysAreRejected() {

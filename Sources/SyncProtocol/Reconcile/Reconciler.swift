@@ -137,7 +137,11 @@ public struct Reconciler: Sendable {
     /// The peer's item list for a range: record the differences, reply with them.
     private mutating func answer(_ remote: [ReconcileItem], upper: RangeBound, range: Range<Int>, into output: inout OutputBuilder) {
         if range.count > configuration.maxReplyItems {
-            describe(upper: upper, range: range, into: &output)
+            if remote.isEmpty {
+                stream(upper: upper, range: range, into: &output)
+            } else {
+                describe(upper: upper, range: range, into: &output)
+            }
             return
         }
         let local = set.items[range]
@@ -172,6 +176,23 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// A large range the peer holds nothing of (a new member joining, say): send as many items
+    /// as the budget allows, and a fingerprint for the rest, which the peer answers with another
+    /// empty item list. Each round trip then carries a full message of items.
+    private mutating func stream(upper: RangeBound, range: Range<Int>, into output: inout OutputBuilder) {
+        let room = max(configuration.maxReplyItems, output.remainingBytes / 64)
+        guard range.count > room else {
+            for item in set.items[range] { sendKeys.insert(item.key) }
+            output.itemsReply(upper, Array(set.items[range]), [])
+            return
+        }
+        let cut = range.lowerBound + room
+        for item in set.items[range.lowerBound..<cut] { sendKeys.insert(item.key) }
+        output.itemsReply(RangeBound.separating(set.items[cut - 1].key, set.items[cut].key),
+                          Array(set.items[range.lowerBound..<cut]), [])
+        output.fingerprint(upper, set.fingerprint(cut..<range.upperBound))
+    }
+
     /// The peer's answer to an item list this side sent for `range`.
     private mutating func absorb(_ remote: [ReconcileItem], wanted: [Bool], range: Range<Int>) throws {
         guard wanted.count == range.count else {
@@ -201,6 +222,8 @@ struct OutputBuilder {
     /// Whether the budget is spent (always false until something that needs an answer or
     /// carries data has been written, so every message makes progress).
     var isFull: Bool { bytes >= maxBytes }
+
+    var remainingBytes: Int { max(0, maxBytes - bytes) }
 
     var message: ReconcileMessage { ReconcileMessage(parts: parts) }
 
