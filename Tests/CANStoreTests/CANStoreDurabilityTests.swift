@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import CANClient
+import CANModel
+import Foundation
+import NIOCore
+import TestSupport
+import XCTest
+
+/// Restarts, crashes, body limits and an unreachable service, with real processes.
+final class CANStoreDurabilityTests: CANStoreTestCase {
+    func testRestartKeepsAssetsAndTheChangeCounter() async throws {
+        let bytes = awkwardBytes(count: 300_000)
+        let asset = try await ingest(bytes, options: IngestOptions(tags: ["kept"]))
+        try await store.restart()
+        let observed1 = try await client.meta(asset.hash).tags
+        XCTAssertEqual(observed1, ["kept"])
+        let observed2 = try await downloadAll(asset.hash).1
+        XCTAssertEqual(observed2, bytes)
+        let next = try await ingest([42])
+        XCTAssertGreaterThan(next.seq ?? 0, asset.seq ?? 0, "seq keeps increasing across restarts")
+    }
+
+    func testCrashMidUploadLeavesNoPartialAsset() async throws {
+        let boundary = "crash-boundary"
+        let (stream, feed) = AsyncStream.makeStream(of: ByteBuffer.self)
+        var request = HTTPClientRequest(url: store.baseURL + "/ingest")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .stream(stream, length: .known(64 << 20))
+        let upload = Task { try await CANClient.sharedHTTPClient.execute(request, timeout: .seconds(60)) }
+        defer { upload.cancel() }
+
+        feed.yield(ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big\"\r\n\r\n"))
+        let chunk = ByteBuffer(bytes: awkwardBytes(count: 1 << 20))
+        for _ in 0..<12 { feed.yield(chunk) }
+        let growing = await eventually(timeout: 20) {
+            self.uploadFiles().contains { name in
+                let size = (try? FileManager.default.attributesOfItem(
+                    atPath: self.uploadDirectory.appendingPathComponent(name).path)[.size] as? Int) ?? 0
+                return size > 0
+            }
+        }
+        XCTAssertTrue(growing, "the store should be writing the upload to its tmp directory; log:\n\(store.output)")
+
+        store.kill9()
+        feed.finish()
+        XCTAssertEqual(uploadFiles().count, 1, "the crash leaves the partial upload on disk")
+        try await store.start()
+        XCTAssertEqual(uploadFiles(), [], "start-up removes abandoned uploads")
+        let page = try await client.list(ListQuery(includeDeleted: true))
+        XCTAssertEqual(page.total, 0)
+        let observed3 = try await client.health().assets
+        XCTAssertEqual(observed3, 0)
+    }
+
+    func testClientRetriesUntilTheServiceIsUp() async throws {
+        store.stop()
+        let patient = CANClient(baseURL: store.baseURL, retryPolicy: CANRetryPolicy(
+            maxAttempts: 40, initialDelay: .milliseconds(50), maxDelay: .milliseconds(500)))
+        let file = try makeFile("later.bin", [5, 6, 7])
+        let store = self.store!
+        let starter = Task {
+            try await Task.sleep(for: .milliseconds(700))
+            try await store.start()
+        }
+        let asset = try await patient.ingest(fileAt: file)
+        try await starter.value
+        XCTAssertEqual(asset.hash, SHA256Hasher.hex(of: [5, 6, 7]))
+        let observed4 = try await patient.health().assets
+        XCTAssertEqual(observed4, 1)
+
+        store.stop()
+        let impatient = CANClient(baseURL: store.baseURL, retryPolicy: CANRetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10)))
+        do {
+            _ = try await impatient.health()
+            XCTFail("health must fail while the store is down")
+        } catch let error as CANClientError {
+            XCTAssertNil(error.status)
+            XCTAssertTrue(error.url.contains(String(store.port)), error.description)
+        }
+    }
+}
+
+/// A store started with a small `--max-body-bytes`.
+final class CANStoreBodyLimitTests: CANStoreTestCase {
+    override var storeArguments: [String] { ["--max-body-bytes", "4096"] }
+
+    func testBodyOverTheLimitIs413AndStoresNothing() async throws {
+        await assertStatus(413) { try await self.ingest(self.awkwardBytes(count: 64 << 10)) }
+        let observed5 = try await client.health().assets
+        XCTAssertEqual(observed5, 0)
+        XCTAssertEqual(uploadFiles(), [])
+        let small = try await ingest([1, 2, 3])
+        XCTAssertEqual(small.size, 3)
+    }
+
+    func testStreamedBodyOverTheLimitIs413() async throws {
+        let boundary = "limit"
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n".utf8)
+        body += Data(awkwardBytes(count: 20_000))
+        body += Data("\r\n--\(boundary)--\r\n".utf8)
+        let (stream, feed) = AsyncStream.makeStream(of: ByteBuffer.self)
+        feed.yield(ByteBuffer(bytes: body))
+        feed.finish()
+        var request = HTTPClientRequest(url: store.baseURL + "/ingest")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .stream(stream, length: .unknown)
+        let response = try await CANClient.sharedHTTPClient.execute(request, timeout: .seconds(20))
+        XCTAssertEqual(response.status.code, 413)
+        let observed6 = try await client.health().assets
+        XCTAssertEqual(observed6, 0)
+    }
+}
