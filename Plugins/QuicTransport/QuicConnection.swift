@@ -43,6 +43,9 @@ final class QuicConnection {
     var moreStreamsAllowed = false
     var bytesSent: UInt64 = 0
     var bytesReceived: UInt64 = 0
+    /// Stream events that arrived before the host was told about the connection (the peer may
+    /// open streams in the packet that completes the handshake); they follow connection_opened.
+    var heldEvents: [HostEvent] = []
 
     var pathPointer: UnsafeMutablePointer<ngtcp2_path> {
         UnsafeMutableRawPointer(pathStorage).assumingMemoryBound(to: ngtcp2_path.self)
@@ -352,12 +355,8 @@ final class QuicConnection {
                 return
             }
             stream.awaitingHeader = false
-            guard reported, !stream.dead else {
-                abandon(stream, code: 1)
-                return
-            }
             let name = String(decoding: stream.header[1...], as: UTF8.self)
-            endpoint.events.append(.streamOpened(connection: handle, stream: stream.handle, protocolName: name))
+            emit(.streamOpened(connection: handle, stream: stream.handle, protocolName: name))
         }
         guard !stream.dead else {
             extendCredit(id, bytes.count)
@@ -365,7 +364,19 @@ final class QuicConnection {
         }
         stream.unconsumed += bytes.count
         if fin { stream.receiveFinished = true }
-        endpoint.deliver(stream: stream.handle, bytes, fin: fin)
+        if reported {
+            endpoint.deliver(stream: stream.handle, bytes, fin: fin)
+        } else {
+            let received = ReceivedBytes(capacity: bytes.count)
+            received.bytes.append(contentsOf: bytes)
+            received.fin = fin
+            heldEvents.append(.data(stream: stream.handle, received))
+        }
+    }
+
+    /// Queues a stream event for the host, or holds it until the connection is reported.
+    private func emit(_ event: HostEvent) {
+        if reported { endpoint.events.append(event) } else { heldEvents.append(event) }
     }
 
     private func extendCredit(_ id: Int64, _ count: Int) {
@@ -386,14 +397,14 @@ final class QuicConnection {
         stream.send.acknowledge(upTo: offset)
         if stream.wantsWritable, !stream.dead, stream.send.buffered <= endpoint.settings.sendBufferBytes / 2 {
             stream.wantsWritable = false
-            endpoint.events.append(.writable(stream: stream.handle))
+            emit(.writable(stream: stream.handle))
         }
     }
 
     private func peerAbandoned(_ id: Int64, code: UInt64) {
         guard let stream = streams[id], !stream.dead else { return }
         if !stream.awaitingHeader {
-            endpoint.events.append(.reset(stream: stream.handle, code: code))
+            emit(.reset(stream: stream.handle, code: code))
         }
         dequeue(stream)
         abandon(stream, code: code)
@@ -402,7 +413,7 @@ final class QuicConnection {
     private func streamClosed(_ id: Int64, code: UInt64?) {
         guard let stream = streams[id] else { return }
         if !stream.dead && !stream.awaitingHeader && (code != nil || !stream.receiveFinished) {
-            endpoint.events.append(.reset(stream: stream.handle, code: code ?? 0))
+            emit(.reset(stream: stream.handle, code: code ?? 0))
         }
         stream.dead = true
         releaseCredit(of: stream)

@@ -63,10 +63,11 @@ extension QuicEndpoint {
             winner.held = false
             terminate(loser, code: Int32(Self.duplicateConnectionCode), reason: "replaced by a simultaneous connection",
                       close: .application(Self.duplicateConnectionCode, "duplicate connection"))
-            cancelDial(to: peer)
+            cancelDial(to: peer, keeping: winner)
             report(winner)
             return
         }
+        if connection.isClient { dials[peer]?.attempts.remove(connection.handle) }
         if !connection.isClient, let attempt = dials[peer], !attempt.attempts.isEmpty,
            identity.nodeID.lexicographicallyPrecedes(peer) {
             // Our own dial would win the tie-break: wait for it before telling the host anything.
@@ -75,7 +76,7 @@ extension QuicEndpoint {
             return
         }
         byPeer[peer] = connection
-        cancelDial(to: peer)
+        cancelDial(to: peer, keeping: connection)
         report(connection)
     }
 
@@ -94,12 +95,14 @@ extension QuicEndpoint {
         connection.reported = true
         events.append(.opened(connection: connection.handle, peer: peer, incoming: !connection.isClient,
                               address: connection.remoteAddress.text))
+        events.append(contentsOf: connection.heldEvents)
+        connection.heldEvents = []
     }
 
     /// Stops the other handshakes of a dial that has its answer.
-    private func cancelDial(to peer: [UInt8]) {
+    private func cancelDial(to peer: [UInt8], keeping winner: QuicConnection) {
         guard let attempt = dials.removeValue(forKey: peer) else { return }
-        for handle in attempt.attempts {
+        for handle in attempt.attempts where handle != winner.handle {
             if let other = connections[handle], !other.reported {
                 terminate(other, code: 0, reason: "another address answered first", close: .application(0, "dial won elsewhere"))
             }

@@ -393,6 +393,7 @@ extension QuicEndpoint {
                    notify: Bool = true) {
         guard !connection.closed else { return }
         connection.closed = true
+        log(CSYNC_LOG_DEBUG, "quic: connection \(connection.handle) with \(connection.firstRemote.text) ended: \(reason)")
         if let conn = connection.conn, ngtcp2_conn_is_in_draining_period(conn) == 0,
            ngtcp2_conn_is_in_closing_period(conn) == 0 {
             var error = ngtcp2_connection_close_error()
