@@ -65,9 +65,9 @@ final class RendezvousAgent {
                 _ = stop.sleep(seconds: relayReady.timeIntervalSince(now))
                 continue
             }
-            if let due = confirmAt, now >= due, let slot = claimedSlot {
+            if let due = confirmAt, now >= due {
                 confirmAt = nil
-                read(slot)
+                if let slot = claimedSlot { read(slot, confirming: true) }
                 continue
             }
             if let due = maintenanceDue(), now >= due {
@@ -79,7 +79,7 @@ final class RendezvousAgent {
                 nextReadSlot = (slot + 1) % keys.count
                 nextReadAt = nextReadAt.addingTimeInterval(readSpacing)
                 if nextReadAt < now.addingTimeInterval(-readSpacing) { nextReadAt = now.addingTimeInterval(readSpacing) }
-                read(slot)
+                read(slot, confirming: false)
                 continue
             }
             let wake = [nextReadAt, confirmAt, maintenanceDue()].compactMap { $0 }.min() ?? nextReadAt
@@ -95,10 +95,11 @@ final class RendezvousAgent {
         return lastPublishAt.addingTimeInterval(interval)
     }
 
-    private func read(_ slot: Int) {
+    /// Reads one slot; a confirming read that gets no answer is retried after the relay's pause.
+    private func read(_ slot: Int, confirming: Bool) {
         switch relays.read(keys[slot].publicKey) {
         case .unavailable:
-            if slot == claimedSlot && published != nil && !confirmed { confirmAt = Date().addingTimeInterval(readSpacing) }
+            if confirming { confirmAt = Date().addingTimeInterval(readSpacing) }
             return
         case .empty:
             views[slot] = SlotView(packet: nil, announcement: nil)

@@ -79,7 +79,7 @@ final class SignedPacketTests: XCTestCase {
         let big = String(repeating: "x", count: 255)
         XCTAssertThrowsError(try SignedPacket(keyPair: keyPair, timestamp: 1, records: (0..<4).map { _ in
             DNSRecord(name: "big", ttl: 1, data: .txt(big))
-        })) { XCTAssertEqual($0 as? PkarrError, .dnsTooLarge(1131)) }
+        })) { XCTAssertEqual($0 as? PkarrError, .dnsTooLarge(1140)) }
     }
 
     func testSignedGarbageDNSIsRejectedAfterTheSignature() throws {
