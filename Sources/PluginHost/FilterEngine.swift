@@ -5,6 +5,10 @@ import Foundation
 public struct FilterError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// Compiles library filters with the loaded filter plugins. A filter is a JSON object; each field

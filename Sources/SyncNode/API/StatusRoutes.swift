@@ -21,8 +21,20 @@ public struct StatusReport: Codable, Sendable {
     public var listenAddr: String
     public var addresses: [String]
     public var plugins: [PluginRegistry.Summary]
+    public var canService: CANServiceStatus
+    public var libraryCount: Int
 
     enum CodingKeys: String, CodingKey {
         case nodeID = "node_id", version, uptimeSecs = "uptime_secs", listenAddr = "listen_addr", addresses, plugins
+        case canService = "can_service", libraryCount = "library_count"
     }
+}
+
+/// The CAN Service as `GET /status` reports it.
+public struct CANServiceStatus: Codable, Sendable {
+    public var url: String
+    public var reachable: Bool
+    public var version: String?
+    public var assets: Int64?
+    public var bundled: Bool
 }

@@ -4,6 +4,7 @@ import Logging
 import SyncNode
 
 /// `can-sync [CONFIG]`: runs a CAN Sync node.
+@main
 struct CANSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "can-sync",
@@ -35,5 +36,3 @@ struct CANSyncCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
-
-try await CANSyncCommand.main()

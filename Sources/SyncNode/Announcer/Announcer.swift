@@ -1,0 +1,162 @@
+import CANClient
+import CANModel
+import Foundation
+import Logging
+import ServiceLifecycle
+import SyncProtocol
+
+/// Watches the CAN Service and turns the assets each library's filter matches into entries of
+/// that library's document.
+///
+/// Two loops: a fast poll on the `since_seq` change feed (a long poll where the service supports
+/// `wait_ms`, so one cheap request when nothing changed), and a full scan every
+/// `full_scan_interval_secs` that catches anything the feed missed and works against a service
+/// without `seq`. A new library gets a full scan of its own at once.
+public final class Announcer: Service, Sendable {
+    private let client: CANClient
+    private let libraries: LibraryRegistry
+    private let documents: DocumentStore
+    private let cursors: CursorStore
+    private let author: SigningKey
+    private let clock: EntryClock
+    private let pollInterval: Duration
+    private let fullScanInterval: Duration
+    private let logger: Logger
+    private let newLibraries: AsyncStream<UUID>
+    private let newLibrariesContinuation: AsyncStream<UUID>.Continuation
+
+    static let pageSize = 1000
+
+    public init(client: CANClient, libraries: LibraryRegistry, documents: DocumentStore, cursors: CursorStore,
+                author: SigningKey, clock: EntryClock, pollIntervalSeconds: Int, fullScanIntervalSeconds: Int,
+                logger: Logger) {
+        self.client = client
+        self.libraries = libraries
+        self.documents = documents
+        self.cursors = cursors
+        self.author = author
+        self.clock = clock
+        self.pollInterval = .seconds(pollIntervalSeconds)
+        self.fullScanInterval = .seconds(fullScanIntervalSeconds)
+        self.logger = logger
+        (newLibraries, newLibrariesContinuation) = AsyncStream.makeStream(of: UUID.self)
+        libraries.observe { [newLibrariesContinuation] change in
+            if case .added(let library) = change { newLibrariesContinuation.yield(library.id) }
+        }
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.pollLoop() }
+            group.addTask { await self.fullScanLoop() }
+            group.addTask {
+                for await id in self.newLibraries {
+                    await self.retrying("full scan of new library \(id)") { try await self.fullScan(only: id) }
+                }
+            }
+            try? await gracefulShutdown()
+            newLibrariesContinuation.finish()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Loops
+
+    private func pollLoop() async {
+        let cursorName = "announcer.seq \(client.baseURL)"
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            let changed = await retrying("poll") { () -> Int in
+                let since = try cursors.value(cursorName) ?? 0
+                let page = try await client.list(ListQuery(
+                    limit: Self.pageSize, sinceSeq: since, includeDeleted: true,
+                    waitMilliseconds: Int(min(pollInterval, .seconds(30)).components.seconds * 1000)))
+                try announce(page.assets)
+                let newest = page.assets.compactMap(\.seq).max() ?? page.lastSeq ?? since
+                if newest > since { try cursors.set(cursorName, newest) }
+                return page.assets.count
+            } ?? 0
+            if changed >= Self.pageSize { continue }
+            // A service that answers at once (no long poll) is polled once per interval.
+            let remaining = pollInterval - (ContinuousClock.now - started)
+            if changed == 0, remaining > .zero { try? await Task.sleep(for: remaining) }
+        }
+    }
+
+    private func fullScanLoop() async {
+        while !Task.isCancelled {
+            await retrying("full scan") { try await self.fullScan(only: nil) }
+            try? await Task.sleep(for: fullScanInterval)
+        }
+    }
+
+    /// Runs `body`, logging a failure and backing off, so that a service that is down for a while
+    /// delays announcing but loses nothing: the cursor only moves after assets are announced.
+    @discardableResult
+    private func retrying<Result: Sendable>(_ what: String, _ body: () async throws -> Result) async -> Result? {
+        var delay = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            do {
+                return try await body()
+            } catch is CancellationError {
+                return nil
+            } catch {
+                logger.warning("announcer \(what) failed, retrying in \(delay): \(error)")
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+        return nil
+    }
+
+    // MARK: Announcing
+
+    /// Reads every asset (deleted ones too) and announces it to all libraries, or to one.
+    func fullScan(only libraryID: UUID?) async throws {
+        let started = Int64(Date().timeIntervalSince1970 * 1000)
+        var offset = 0
+        var sinceSeq: Int64? = 0
+        while !Task.isCancelled {
+            let page = try await client.list(ListQuery(limit: Self.pageSize, offset: sinceSeq == nil ? offset : nil,
+                                                       sinceSeq: sinceSeq, includeDeleted: true))
+            try announce(page.assets, only: libraryID)
+            if page.assets.count < Self.pageSize { break }
+            if let last = sinceSeq, let newest = page.assets.compactMap(\.seq).max(), newest > last {
+                sinceSeq = newest
+            } else {
+                // A service without seq: page by offset instead.
+                sinceSeq = nil
+                offset += page.assets.count
+            }
+        }
+        let targets = libraryID.map { [$0] } ?? libraries.all.map(\.library.id)
+        for id in targets { try libraries.markAnnounced(id, at: started) }
+    }
+
+    /// Updates every library's document for these assets.
+    func announce(_ assets: [Asset], only libraryID: UUID? = nil) throws {
+        let targets = libraries.all.filter { libraryID == nil || $0.library.id == libraryID }
+        guard !targets.isEmpty else { return }
+        for asset in assets {
+            let view = asset.filterView
+            for target in targets {
+                let existing = try documents.entry(target.library.id, hash: asset.hash.lowercased())
+                let manifest: AssetManifest
+                if asset.isDeleted {
+                    // A deletion tombstones an entry the library has; it never creates one.
+                    guard let existing, !existing.manifest.deleted else { continue }
+                    manifest = try AssetManifest(asset: asset, deleted: true)
+                } else {
+                    guard target.filter.matches(view) else { continue }
+                    manifest = try AssetManifest(asset: asset, deleted: false)
+                    if existing?.manifest == manifest { continue }
+                }
+                let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.library.keys,
+                                      author: author)
+                if try documents.apply(entry, to: target.library.id) != .unchanged {
+                    logger.debug("announced \(asset.hash) to library \(target.library.name)\(manifest.deleted ? " (tombstone)" : "")")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CANModel
+import Foundation
+import PluginHost
+import SyncProtocol
+
+extension AssetManifest {
+    /// The manifest a library entry carries for a CAN asset.
+    init(asset: Asset, deleted: Bool) throws {
+        try self.init(hashHex: asset.hash.lowercased(), size: UInt64(max(asset.size, 0)), mimeType: asset.mimeType,
+                      application: asset.application, tags: asset.tags, user: asset.user, filename: asset.filename,
+                      metadata: asset.metadataJSON, createdAt: asset.createdAt, updatedAt: asset.updatedAt,
+                      deleted: deleted)
+    }
+}
+
+extension Asset {
+    /// The metadata object as compact JSON text.
+    var metadataJSON: String {
+        guard !metadata.isEmpty, let data = try? AssetJSON.encoder.encode(metadata) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The asset as filter plugins see it.
+    var filterView: FilterAsset {
+        FilterAsset(hash: hash.lowercased(), size: UInt64(max(size, 0)), mimeType: mimeType, application: application,
+                    user: user, filename: filename, tags: tags, metadataJSON: metadataJSON,
+                    createdAtMs: createdAt, updatedAtMs: updatedAt)
+    }
+}
+
+enum AssetJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}

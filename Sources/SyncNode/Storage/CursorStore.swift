@@ -1,0 +1,21 @@
+import GRDB
+
+/// Named integer positions that must survive restarts (e.g. the announcer's `since_seq`).
+public final class CursorStore: Sendable {
+    private let database: NodeDatabase
+
+    public init(database: NodeDatabase) {
+        self.database = database
+    }
+
+    public func value(_ name: String) throws -> Int64? {
+        try database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
+    }
+
+    public func set(_ name: String, _ value: Int64) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "INSERT INTO cursor (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                           arguments: [name, value])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+
+/// The node's SQLite database (`sync.sqlite` in the data directory): libraries, their documents
+/// and the announcer's cursor. Schema changes are versioned migrations, applied on open.
+public final class NodeDatabase: Sendable {
+    public let pool: DatabasePool
+
+    public static let fileName = "sync.sqlite"
+
+    public init(directory: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path,
+                                configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: libraries, entries, cursors") { db in
+            try db.create(table: "library") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull()
+                table.column("filter_json", .text).notNull()
+                table.column("secret", .blob).notNull()
+                table.column("created_at", .integer).notNull()
+                table.column("last_announce_at", .integer)
+            }
+            try db.create(table: "entry") { table in
+                table.column("library_id", .text).notNull().references("library", onDelete: .cascade)
+                table.column("hash", .text).notNull()
+                table.column("timestamp", .integer).notNull()
+                table.column("author", .text).notNull()
+                table.column("deleted", .boolean).notNull()
+                table.column("size", .integer).notNull()
+                table.column("encoded", .blob).notNull()
+                table.primaryKey(["library_id", "hash"])
+            }
+            try db.create(table: "cursor") { table in
+                table.primaryKey("name", .text)
+                table.column("value", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,169 @@
+import CANClient
+import CANModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// A real node and a real store as processes: assets ingested over HTTP become entries of the
+/// libraries whose filters match them, within one poll interval, and survive a node restart.
+final class AnnouncerIntegrationTests: XCTestCase {
+    var store: StoreProcess!
+    var node: NodeProcess!
+    var client: CANClient!
+    var files: TemporaryDirectory!
+
+    override func setUp() async throws {
+        store = try StoreProcess()
+        try await store.start()
+        node = try NodeProcess(configLines: [
+            "can_service_url: \"\(store.baseURL)\"", "poll_interval_secs: 1", "full_scan_interval_secs: 3600",
+        ])
+        try await node.start()
+        client = CANClient(baseURL: store.baseURL)
+        files = try TemporaryDirectory("files")
+    }
+
+    override func tearDown() async throws {
+        node.stop()
+        store.stop()
+    }
+
+    @discardableResult
+    func ingest(_ text: String, _ options: IngestOptions) async throws -> Asset {
+        let path = files.file(UUID().uuidString).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try await client.ingest(fileAt: path, options: options)
+    }
+
+    func createLibrary(_ name: String, _ filter: [String: Any]) async throws -> String {
+        let reply = try await TestHTTP.request("POST", "\(node.apiURL)/libraries", json: ["name": name, "filter": filter])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        return try XCTUnwrap((reply.data as? [String: Any])?["id"] as? String, reply.text)
+    }
+
+    func entryHashes(_ library: String) async throws -> Set<String> {
+        let reply = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)/entries")
+        let entries = reply.data as? [[String: Any]] ?? []
+        return Set(entries.filter { $0["deleted"] as? Bool == false }.compactMap { $0["hash"] as? String })
+    }
+
+    func testEachFilterKindAnnouncesExactlyItsAssets() async throws {
+        let photo = try await ingest("a photo", IngestOptions(mimeType: "image/jpeg", application: "camera",
+                                                             tags: ["photos", "2024"], user: "alice", filename: "beach.jpg"))
+        let paste = try await ingest("a paste", IngestOptions(mimeType: "text/plain", application: "paste", user: "bob"))
+        let backup = try await ingest("a backup", IngestOptions(mimeType: "application/zip", tags: ["backup"], user: "alice"))
+        let all = [photo.hash, paste.hash, backup.hash]
+
+        let expectations: [(String, [String: Any], Set<String>)] = [
+            ("pastes", ["application": "paste"], [paste.hash]),
+            ("images", ["mime_prefix": "image/"], [photo.hash]),
+            ("tagged", ["tags": ["backup", "photos"]], [photo.hash, backup.hash]),
+            ("alice", ["user": "alice"], [photo.hash, backup.hash]),
+            ("picked", ["hashes": [paste.hash, backup.hash]], [paste.hash, backup.hash]),
+            ("alice-zips", ["user": "alice", "mime_prefix": "application/"], [backup.hash]),
+            ("everything", [:], Set(all)),
+        ]
+        var libraries: [(String, Set<String>)] = []
+        for (name, filter, expected) in expectations {
+            libraries.append((try await createLibrary(name, filter), expected))
+        }
+        for (id, expected) in libraries {
+            let matched = try await eventually(timeout: 5) { try await self.entryHashes(id) == expected }
+            let actual = try await entryHashes(id)
+            XCTAssertTrue(matched, "library \(id): expected \(expected), got \(actual)")
+        }
+
+        // A new asset arrives through the change feed within one poll interval (1 s here).
+        let started = Date()
+        let later = try await ingest("another paste", IngestOptions(mimeType: "text/plain", application: "paste"))
+        let pastes = libraries[0].0
+        let arrived = try await eventually(timeout: 3) { try await self.entryHashes(pastes).contains(later.hash) }
+        XCTAssertTrue(arrived, "a new matching asset was not announced")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+
+        // Library details show the count and the last announce time.
+        let details = try await TestHTTP.get("\(node.apiURL)/libraries/\(pastes)").data as? [String: Any]
+        XCTAssertEqual(details?["entry_count"] as? Int, 2)
+        XCTAssertNotNil(details?["last_announce_at"] as? Int)
+
+        // Restart: libraries and entries are still there.
+        var before: [String: Set<String>] = [:]
+        for (id, _) in libraries { before[id] = try await entryHashes(id) }
+        XCTAssertEqual(before[libraries.last!.0], Set(all + [later.hash]))
+        node.stop()
+        try await node.start()
+        for (id, _) in libraries {
+            let entries = try await entryHashes(id)
+            XCTAssertEqual(entries, before[id], "after restart, library \(id)")
+        }
+        let listed = try await TestHTTP.get("\(node.apiURL)/libraries").data as? [[String: Any]]
+        XCTAssertEqual(listed?.count, expectations.count)
+    }
+
+    func testMetadataChangeUpdatesAndDeletionTombstones() async throws {
+        let asset = try await ingest("notes", IngestOptions(mimeType: "text/plain", application: "paste", tags: ["a"]))
+        let library = try await createLibrary("pastes", ["application": "paste"])
+        let announced = try await eventually(timeout: 5) { try await self.entryHashes(library) == [asset.hash] }
+        XCTAssertTrue(announced)
+
+        _ = try await client.updateMeta(asset.hash, AssetMetadataPatch(tags: ["a", "b"]))
+        let updated = try await eventually(timeout: 5) {
+            let entries = try await TestHTTP.get("\(self.node.apiURL)/libraries/\(library)/entries").data as? [[String: Any]]
+            return (entries?.first?["tags"] as? [String]) == ["a", "b"]
+        }
+        XCTAssertTrue(updated, "the metadata change did not reach the entry")
+
+        _ = try await client.delete(asset.hash)
+        let tombstoned = try await eventually(timeout: 5) {
+            let entries = try await TestHTTP.get("\(self.node.apiURL)/libraries/\(library)/entries").data as? [[String: Any]]
+            return entries?.count == 1 && entries?.first?["deleted"] as? Bool == true
+        }
+        XCTAssertTrue(tombstoned, "the deletion did not become a tombstone")
+        let details = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)").data as? [String: Any]
+        XCTAssertEqual(details?["entry_count"] as? Int, 0)
+        XCTAssertEqual(details?["tombstone_count"] as? Int, 1)
+    }
+
+    func testBadLibraryRequestsAreClear400s() async throws {
+        let cases: [(Any, String)] = [
+            (["name": "x", "filter": ["colour": "red"]], "unknown filter field 'colour' (known fields: application, hashes, mime_prefix, tags, user)"),
+            (["filter": [:]], "field 'name' is required and must be a string"),
+            (["name": "x", "filter": "paste"], "field 'filter' must be a JSON object such as {\"application\": \"paste\"}"),
+            (["name": "x", "filters": [:]], "unknown field 'filters' (a library has 'name' and 'filter')"),
+            (["name": "x", "filter": ["tags": "photos"]], "filter field 'tags' must be a list of strings, not a string"),
+        ]
+        for (body, message) in cases {
+            let reply = try await TestHTTP.request("POST", "\(node.apiURL)/libraries", json: body)
+            XCTAssertEqual(reply.status, 400, reply.text)
+            XCTAssertEqual(reply.json?["status"] as? String, "error")
+            XCTAssertEqual(reply.json?["error"] as? String, message)
+        }
+        let notJSON = try await TestHTTP.request("POST", "\(node.apiURL)/libraries", body: Data("{nope".utf8))
+        XCTAssertEqual(notJSON.status, 400)
+        let badID = try await TestHTTP.get("\(node.apiURL)/libraries/not-a-uuid")
+        XCTAssertEqual(badID.status, 400)
+        let unknown = try await TestHTTP.get("\(node.apiURL)/libraries/\(UUID().uuidString)")
+        XCTAssertEqual(unknown.status, 404)
+        XCTAssertEqual(unknown.json?["status"] as? String, "error")
+
+        let id = try await createLibrary("gone", [:])
+        let deleted = try await TestHTTP.request("DELETE", "\(node.apiURL)/libraries/\(id)")
+        XCTAssertEqual(deleted.status, 200)
+        let gone = try await TestHTTP.get("\(node.apiURL)/libraries/\(id)")
+        XCTAssertEqual(gone.status, 404)
+    }
+
+    func testStatusReportsTheCANServiceAndLibraries() async throws {
+        try await ingest("x", IngestOptions(mimeType: "text/plain"))
+        _ = try await createLibrary("all", [:])
+        let status = try await TestHTTP.get("\(node.apiURL)/status").data as? [String: Any]
+        let service = status?["can_service"] as? [String: Any]
+        XCTAssertEqual(service?["reachable"] as? Bool, true)
+        XCTAssertEqual(service?["assets"] as? Int, 1)
+        XCTAssertEqual(service?["url"] as? String, store.baseURL)
+        XCTAssertEqual(status?["library_count"] as? Int, 1)
+        store.stop()
+        let down = try await TestHTTP.get("\(node.apiURL)/status").data as? [String: Any]
+        XCTAssertEqual((down?["can_service"] as? [String: Any])?["reachable"] as? Bool, false)
+    }
+}
