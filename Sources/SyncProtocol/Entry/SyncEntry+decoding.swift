@@ -58,9 +58,11 @@ extension SyncEntry {
         self.manifest = manifest
         self.librarySignature = librarySignature
         self.authorSignature = authorSignature
-        guard body[...] == reader.bytes[start..<bodyEnd] else {
+        let canonicalBody = Self.encodeBody(library: library, author: author, timestamp: timestamp, manifest: manifest)
+        guard canonicalBody[...] == reader.bytes[start..<bodyEnd] else {
             throw WireFormatError(reader.context, offset: start,
                                   "entry is not in canonical form (unsorted or duplicate tags, or non-canonical metadata JSON)")
         }
+        digest = Blake2b.hash256(canonicalBody)
     }
 }

@@ -27,6 +27,9 @@ public struct SyncEntry: Hashable, Sendable {
     public let manifest: AssetManifest
     public let librarySignature: Signature
     public let authorSignature: Signature
+    /// BLAKE2b-256 of the body: the entry's identity, the reconciliation value of its asset and
+    /// the last tie-breaker of the conflict rule. Computed once, when the entry is made or decoded.
+    public let digest: Bytes32
 
     /// Signs `manifest` as a new entry of the library behind `library`, written by `author`.
     public init(manifest: AssetManifest, timestamp: UInt64, library: LibraryKeys, author: SigningKey) {
@@ -34,10 +37,11 @@ public struct SyncEntry: Hashable, Sendable {
         self.author = author.publicKey
         self.timestamp = timestamp
         self.manifest = manifest
-        let message = Self.signedMessage(body: Self.encodeBody(
-            library: library.publicKey, author: author.publicKey, timestamp: timestamp, manifest: manifest))
+        let body = Self.encodeBody(library: library.publicKey, author: author.publicKey, timestamp: timestamp, manifest: manifest)
+        let message = Self.signedMessage(body: body)
         librarySignature = library.signingKey.sign(message)
         authorSignature = author.sign(message)
+        digest = Blake2b.hash256(body)
     }
 
     /// The asset this entry describes.
@@ -48,9 +52,6 @@ public struct SyncEntry: Hashable, Sendable {
         Self.encodeBody(library: library, author: author, timestamp: timestamp, manifest: manifest)
     }
 
-    /// BLAKE2b-256 of the body: the entry's identity, the reconciliation value of its asset and
-    /// the last tie-breaker of the conflict rule.
-    public var digest: Bytes32 { Blake2b.hash256(body) }
 
     /// The wire form.
     public func encoded() -> [UInt8] {
