@@ -1,0 +1,89 @@
+import Foundation
+import PluginHost
+import TestSupport
+import XCTest
+
+/// Raw-public-key handshakes: each side learns the key the other proved, and a dial insists on
+/// the key it asked for.
+final class HandshakeTests: XCTestCase {
+    func testHandshakeReportsProvenNodeIDsOnBothSides() async throws {
+        let server = try makeNode()
+        let client = try makeNode()
+        var serverEvents = server.transport.events.makeAsyncIterator()
+
+        let connection = try await within(10, "dial") {
+            try await client.transport.connect(to: server.nodeID, addresses: [server.address])
+        }
+        XCTAssertEqual(connection.peer, server.nodeID)
+        XCTAssertFalse(connection.incoming)
+        XCTAssertEqual(connection.remoteAddress, server.address)
+
+        guard case .opened(let accepted)? = await serverEvents.next() else {
+            return XCTFail("the server reported no opened connection")
+        }
+        XCTAssertEqual(accepted.peer, client.nodeID, "the server must learn the client's node id from the handshake")
+        XCTAssertTrue(accepted.incoming)
+        XCTAssertEqual(accepted.remoteAddress, client.address)
+
+        // Dialing again reuses the connection instead of opening a second one.
+        let again = try await client.transport.connect(to: server.nodeID, addresses: [server.address])
+        XCTAssertTrue(again === connection)
+        let info = try connection.info()
+        XCTAssertEqual(info.peer, server.nodeID)
+        XCTAssertGreaterThan(info.bytesSent, 0)
+        XCTAssertGreaterThan(info.rttMicroseconds, 0)
+    }
+
+    func testDialRefusesAServerThatProvesAnotherKey() async throws {
+        let listening = try makeNode()
+        let client = try makeNode()
+        let expected = try TransportTestNode()  // exists only for its id; never listens at that address
+        expected.shutdown()
+        do {
+            _ = try await within(15, "dial to the wrong key") {
+                try await client.transport.connect(to: expected.nodeID, addresses: [listening.address])
+            }
+            XCTFail("a dial to \(expected.nodeID.short) succeeded although \(listening.nodeID.short) listens there")
+        } catch TransportError.dialFailed(let peer, let reason) {
+            XCTAssertEqual(peer, expected.nodeID)
+            XCTAssertTrue(reason.contains(listening.nodeID.hex), "the reason should name the key the server proved: \(reason)")
+        }
+        XCTAssertTrue(client.transport.connections.isEmpty)
+        XCTAssertTrue(listening.transport.connections.isEmpty)
+    }
+
+    func testDialRacesAddressesAndTheListeningOneWins() async throws {
+        let server = try makeNode()
+        let client = try makeNode(["handshake_timeout_ms": 3000])
+        let silent = "127.0.0.1:\(LoopbackPorts.freeTCPPort())"
+        let connection = try await within(10, "dial") {
+            try await client.transport.connect(to: server.nodeID, addresses: ["not an address", silent, server.address])
+        }
+        XCTAssertEqual(connection.peer, server.nodeID)
+        XCTAssertEqual(connection.remoteAddress, server.address)
+    }
+
+    func testDialFailsWhenNothingAnswers() async throws {
+        let client = try makeNode(["handshake_timeout_ms": 500])
+        let nobody = try TransportTestNode()
+        nobody.shutdown()
+        let silent = "127.0.0.1:\(LoopbackPorts.freeTCPPort())"
+        do {
+            _ = try await within(10, "dial to nobody") {
+                try await client.transport.connect(to: nobody.nodeID, addresses: [silent])
+            }
+            XCTFail("a dial to a silent address succeeded")
+        } catch TransportError.dialFailed(_, let reason) {
+            XCTAssertTrue(reason.contains(silent), reason)
+        }
+    }
+
+    func testUnknownSettingIsRejectedByName() throws {
+        XCTAssertThrowsError(try TransportTestNode(settings: ["idle_timeout": 5])) { error in
+            XCTAssertTrue("\(error)".contains("unknown setting 'idle_timeout'"), "\(error)")
+        }
+        XCTAssertThrowsError(try TransportTestNode(settings: ["bind": "localhost"])) { error in
+            XCTAssertTrue("\(error)".contains("bind"), "\(error)")
+        }
+    }
+}
