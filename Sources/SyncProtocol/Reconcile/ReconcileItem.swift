@@ -10,8 +10,3 @@ public struct ReconcileItem: Hashable, Sendable {
         self.value = value
     }
 }
-
-extension SyncEntry {
-    /// This entry as a reconciliation item: (asset hash, entry digest).
-    public var reconcileItem: ReconcileItem { ReconcileItem(key: hash, value: digest) }
-}

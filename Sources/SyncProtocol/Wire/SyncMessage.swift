@@ -11,8 +11,9 @@ import Foundation
 ///     6 done        (empty): this side has sent everything it owes
 ///     7 error       code u8 ‖ varint length ‖ UTF-8 message
 ///
-/// A session: both send hello, both send proof, the initiator starts reconciliation, both send
-/// `entries` for their `sendKeys`, then `done`; live `entryPush` may follow.
+/// A session: the handshake (`SyncHandshake`: hellos, then proofs), then the initiator starts
+/// reconciliation (`Reconciler`), then each side sends `entries` for its `sendKeys` and `done`;
+/// live `entryPush` messages may follow on a stream kept open.
 public enum SyncMessage: Equatable, Sendable {
     case hello(SyncHello)
     case proof(Bytes32)
