@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 
 /// One node's endpoint ticket: who it is and where it listens.
 ///
@@ -37,22 +38,20 @@ struct EndpointTicket: Equatable {
         guard data.count <= Self.maximumSize else {
             throw Malformed(reason: "file is \(data.count) bytes; a ticket is at most \(Self.maximumSize)")
         }
-        guard let parsed = try? JSONSerialization.jsonObject(with: data), let object = parsed as? [String: Any] else {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
             throw Malformed(reason: "not a JSON object (expected {\"version\":1,\"node_id\":...,\"addresses\":[...]})")
         }
-        guard let version = object["version"] as? Int, !(object["version"] is Bool) else {
-            throw Malformed(reason: "missing integer 'version'")
-        }
+        guard case .int(let version)? = object["version"] else { throw Malformed(reason: "missing integer 'version'") }
         guard version == Self.version else {
             throw Malformed(reason: "unsupported ticket version \(version) (this plugin reads version \(Self.version))")
         }
-        guard let idText = object["node_id"] as? String else { throw Malformed(reason: "missing string 'node_id'") }
+        guard case .string(let idText)? = object["node_id"] else { throw Malformed(reason: "missing string 'node_id'") }
         guard idText.utf8.count == 64, let id = bytes(fromHex: idText) else {
             throw Malformed(reason: "'node_id' must be 64 hex digits, got '\(idText.prefix(80))'")
         }
-        guard let list = object["addresses"] as? [Any] else { throw Malformed(reason: "missing list 'addresses'") }
+        guard case .array(let list)? = object["addresses"] else { throw Malformed(reason: "missing list 'addresses'") }
         let addresses = try list.map { item -> String in
-            guard let text = item as? String else { throw Malformed(reason: "'addresses' must hold only strings") }
+            guard case .string(let text) = item else { throw Malformed(reason: "'addresses' must hold only strings") }
             if let problem = AddressSyntax.problem(with: text) { throw Malformed(reason: "bad address: \(problem)") }
             return text
         }
