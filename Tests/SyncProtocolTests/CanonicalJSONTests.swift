@@ -16,7 +16,7 @@ final class CanonicalJSONTests: XCTestCase {
 
     func testRejectsInvalidJSONWithPosition() {
         let bad = ["", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1]", "{\"a\":01}", "{\"a\":1.}", "{\"a\":\"\u{01}\"}",
-                   "{\"a\":\"\\ud800\"}", "{\"a\":tru}", "{} x", "{\"a\":1,\"a\":1}", String(repeating: "[", count: 100)]
+                   "{\"a\":\"\\ud800\"}", "{\"a\":\"\\u+041\"}", "{\"a\":\"\\u-041\"}", "{\"a\":\"\\u00e\"}", "{\"a\":tru}", "{} x", "{\"a\":1,\"a\":1}", String(repeating: "[", count: 100)]
         for text in bad {
             XCTAssertThrowsError(try CanonicalJSON.canonicalize(text), text)
         }

@@ -212,10 +212,16 @@ public enum CanonicalJSON {
             }
         }
 
+        /// Exactly four hex digits (no sign, unlike `UInt32(_:radix:)` would accept).
         mutating func hex4() throws -> UInt32 {
-            guard bytes.count - offset >= 4,
-                  let value = UInt32(String(decoding: bytes[offset..<offset + 4], as: UTF8.self), radix: 16)
-            else { throw fail("invalid \\u escape") }
+            guard bytes.count - offset >= 4 else { throw fail("invalid \\u escape") }
+            var value: UInt32 = 0
+            for byte in bytes[offset..<offset + 4] {
+                guard let digit = Hex.decode(String(decoding: [UInt8(ascii: "0"), byte], as: UTF8.self))?.first else {
+                    throw fail("invalid \\u escape")
+                }
+                value = value << 4 | UInt32(digit)
+            }
             offset += 4
             return value
         }
