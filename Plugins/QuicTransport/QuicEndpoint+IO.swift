@@ -155,7 +155,8 @@ extension QuicEndpoint {
     private func readFailed(_ connection: QuicConnection, _ rv: Int32) {
         switch rv {
         case NGTCP2_ERR_DRAINING:
-            terminate(connection, code: CSYNC_ERR_CLOSED.rawValue, reason: peerCloseReason(connection), close: .silent)
+            let (code, reason) = peerCloseReason(connection)
+            terminate(connection, code: code, reason: reason, close: .silent)
         case NGTCP2_ERR_DROP_CONN, NGTCP2_ERR_RETRY:
             terminate(connection, code: CSYNC_ERR_IO.rawValue, reason: "connection dropped: \(errorText(rv))", close: .silent)
         case NGTCP2_ERR_CRYPTO:
@@ -169,21 +170,24 @@ extension QuicEndpoint {
         }
     }
 
-    private func peerCloseReason(_ connection: QuicConnection) -> String {
-        if connection.statelessResetReceived { return "the peer reset the connection (stateless reset: it lost its state)" }
+    /// The code and reason to report for a connection the peer ended: its application code when it
+    /// closed deliberately, CSYNC_ERR_CLOSED otherwise.
+    private func peerCloseReason(_ connection: QuicConnection) -> (Int32, String) {
+        let closed = CSYNC_ERR_CLOSED.rawValue
+        if connection.statelessResetReceived { return (closed, "the peer reset the connection (stateless reset: it lost its state)") }
         var error = ngtcp2_connection_close_error()
         ngtcp2_conn_get_connection_close_error(connection.conn, &error)
         let text = error.reason.map { String(decoding: UnsafeBufferPointer(start: $0, count: error.reasonlen), as: UTF8.self) } ?? ""
         if error.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION {
-            return "closed by the peer (code \(error.error_code))" + (text.isEmpty ? "" : ": \(text)")
+            return (Int32(truncatingIfNeeded: error.error_code), "closed by the peer (code \(error.error_code))" + (text.isEmpty ? "" : ": \(text)"))
         }
-        if error.error_code == 0 { return "closed by the peer" + (text.isEmpty ? "" : ": \(text)") }
+        if error.error_code == 0 { return (0, "closed by the peer" + (text.isEmpty ? "" : ": \(text)")) }
         if error.error_code >= 0x100 && error.error_code < 0x200 {
-            return connection.isClient && !connection.established
+            return (closed, connection.isClient && !connection.established
                 ? "the server refused the handshake (TLS alert \(error.error_code - 0x100); wrong node id or ALPN?)"
-                : "the peer refused the handshake (TLS alert \(error.error_code - 0x100))"
+                : "the peer refused the handshake (TLS alert \(error.error_code - 0x100))")
         }
-        return "closed by the peer with transport error 0x\(String(error.error_code, radix: 16))" + (text.isEmpty ? "" : ": \(text)")
+        return (closed, "closed by the peer with transport error 0x\(String(error.error_code, radix: 16))" + (text.isEmpty ? "" : ": \(text)"))
     }
 
     func errorText(_ rv: Int32) -> String { String(cString: ngtcp2_strerror(rv)) }
