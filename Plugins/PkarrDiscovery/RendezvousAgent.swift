@@ -10,7 +10,7 @@ import PluginAPI
 /// serve old packets, so 200 versus 404 says nothing about liveness. After its first full scan a node
 /// claims a free slot (empty, expired, or already holding its own id), starting at a slot picked from
 /// its node id so that simultaneous joiners spread out. It publishes with timestamp
-/// max(now, last seen + 1, own last + 1), reads the slot back to confirm the relay serves its packet,
+/// max(now, last seen + 1, own last + 1), reads the slot back until the relay serves its packet,
 /// republishes every republish interval, and moves to another free slot as soon as a read shows a more
 /// recent live packet of another node in its slot. A slot held by nobody but served stale is simply
 /// overwritten; a conflict answer (409) triggers a read that decides between moving and retrying.
@@ -115,6 +115,7 @@ final class RendezvousAgent {
             if slot == claimedSlot && published != nil {
                 host.log(CSYNC_LOG_DEBUG, "pkarr: slot \(slot) does not serve this node's packet; republishing")
                 republishSoon = true
+                confirmed = false
             }
             return
         }
@@ -127,6 +128,7 @@ final class RendezvousAgent {
         if let published, !packet.isMoreRecent(than: published) {
             // The relay serves an older packet than the one it accepted from us: it kept the old one.
             republishSoon = true
+            confirmed = false
             return
         }
         host.log(CSYNC_LOG_INFO, "pkarr: slot \(slot) is held by live node \(announcement.nodeID.hexEncoded.prefix(10)); moving to a free slot")
@@ -147,6 +149,7 @@ final class RendezvousAgent {
         case slot?:
             if let published, published.isMoreRecent(than: packet) {
                 republishSoon = true
+                confirmed = false
             } else {
                 published = packet
                 if !confirmed {
@@ -202,7 +205,9 @@ final class RendezvousAgent {
         switch relays.publish(packet) {
         case .accepted:
             published = packet
-            confirmAt = now.addingTimeInterval(readSpacing)
+            // Reading back costs a request; once the relay has served our packet, the regular scan of
+            // this slot is check enough.
+            if !confirmed { confirmAt = now.addingTimeInterval(readSpacing) }
         case .conflict:
             confirmAt = now
         case .failed:

@@ -25,9 +25,9 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
         directory = nil
     }
 
-    private func fastSettings(_ relays: [String]) -> String {
+    private func fastSettings(_ relays: [String], republish: Int = 2, ttl: Int = 6) -> String {
         let list = relays.map { "\"\($0)\"" }.joined(separator: ",")
-        return #"{"relays":[\#(list)],"scan_interval_secs":1,"republish_interval_secs":2,"ttl_secs":6}"#
+        return #"{"relays":[\#(list)],"scan_interval_secs":1,"republish_interval_secs":\#(republish),"ttl_secs":\#(ttl)}"#
     }
 
     /// Creates and starts one instance; `index` makes its fixed addresses unique.
@@ -92,10 +92,13 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
     }
 
     func testBacksOffOnRateLimitsHonoursRetryAfterAndStillConverges() async throws {
-        let retryAfter = 2.0
-        let server = PkarrRelayServer(faults: RelayFaults(inject429Every: 4, retryAfterSeconds: Int(retryAfter)))
+        // Every 5th request is refused; each refusal asks for a pause eight times the normal read spacing.
+        let retryAfter = 1.0
+        let server = PkarrRelayServer(faults: RelayFaults(inject429Every: 5, retryAfterSeconds: Int(retryAfter)))
         let relay = try await server.start()
-        for index in 0..<3 { try startNode(index, passphrase: "rate limited rendezvous", settings: fastSettings([relay.url])) }
+        for index in 0..<3 {
+            try startNode(index, passphrase: "rate limited rendezvous", settings: fastSettings([relay.url], republish: 3, ttl: 15))
+        }
 
         let converged = await eventually(timeout: 60) { everyNodeFoundTheOthers() }
         XCTAssertTrue(converged, "peers found: \(nodes.map { $0.services.peers.keys.map(\.short) })\n\(logs.text)")
