@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "SyncNode", "TestSupport"]),
         .testTarget(name: "CANStoreTests", dependencies: ["CANStore", "CANModel", "CANClient", "TestSupport"]),
         .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
-        .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport"]),
+        .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport", "CSodium"]),
         .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport", "CSodium"]),
         .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "TestSupport"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "TestSupport"]),
