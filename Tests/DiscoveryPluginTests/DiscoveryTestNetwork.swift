@@ -43,6 +43,8 @@ final class DiscoveryTestNetwork: Sendable {
     func stop(_ node: DiscoveryTestNode) {
         cutOff(node)
         node.instance.shutdown()
+        // Host tables live for the whole process and keep the node alive, so its directory goes now.
+        try? FileManager.default.removeItem(at: node.dataDirectory.url)
     }
 
     /// Stops every node that is still running.

@@ -9,10 +9,12 @@ final class GossipMembershipTests: XCTestCase {
         let network = try DiscoveryTestNetwork(pluginName: "GossipDiscovery")
         defer { network.stopAll() }
         let library = GossipLibrary()
+        let started = Date()
         let nodes = try network.startChain(5, library: library)
 
         let converged = await eventually(timeout: 15) { everyoneKnowsEveryone(nodes) }
         XCTAssertTrue(converged, knowledgeReport(nodes))
+        print("gossip chain of 5: full knowledge after \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(network.sent.count) messages")
         for node in nodes {
             XCTAssertTrue(node.discoveries.allSatisfy { $0.source == "gossip" })
         }
@@ -38,6 +40,7 @@ final class GossipMembershipTests: XCTestCase {
             let perInterval = Double(network.sent(by: node, since: start).count) / elapsedIntervals
             XCTAssertLessThanOrEqual(perInterval, 23, "node \(node.index) sent \(perInterval) messages per interval")
             XCTAssertGreaterThan(perInterval, 0, "node \(node.index) went silent")
+            print("gossip steady state: node \(node.index) sent \(String(format: "%.1f", perInterval)) messages per interval")
         }
     }
 
