@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A pkarr relay (the HTTP API public relays offer, minus the DHT) with in-memory storage.
@@ -32,14 +33,14 @@ public final class PkarrRelayServer: Sendable {
     public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> RunningPkarrRelay {
         let (bound, continuation) = AsyncStream<Int>.makeStream()
         let app = application(host: host, port: port) { port in continuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         for await port in bound {
-            return RunningPkarrRelay(host: host, port: port, task: task)
+            return RunningPkarrRelay(host: host, port: port, group: group, task: task)
         }
-        task.cancel()
         _ = try await task.value
         throw RelayStartError(host: host, port: port)
     }
@@ -59,13 +60,15 @@ public final class PkarrRelayServer: Sendable {
 public struct RunningPkarrRelay: Sendable {
     public let host: String
     public let port: Int
+    let group: ServiceGroup
     let task: Task<Void, Error>
 
     /// The base URL clients append `/<z32>` to.
     public var url: String { "http://\(host):\(port)" }
 
+    /// Closes the listener and open connections, then waits for the server to finish.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 }
