@@ -19,7 +19,7 @@ final class DiscoveryTestNetwork: Sendable {
 
     let plugin: LoadedPlugin
     private let queue = DispatchQueue(label: "discovery-test-network")
-    private let state = Mutex<(nodes: [NodeID: DiscoveryTestNode], cutOff: Set<NodeID>, sent: [SentMessage])>(([:], [], []))
+    private let state = Mutex<(nodes: [NodeID: DiscoveryTestNode], cutOff: Set<NodeID>, stopped: Set<NodeID>, sent: [SentMessage])>(([:], [], [], []))
 
     init(pluginName: String) throws {
         plugin = try PluginLoader.load(path: BuildProducts.plugin(pluginName))
@@ -42,6 +42,7 @@ final class DiscoveryTestNetwork: Sendable {
     /// Cuts the node off, waits out deliveries in flight, then shuts its plugin down.
     func stop(_ node: DiscoveryTestNode) {
         cutOff(node)
+        guard state.withLock({ $0.stopped.insert(node.nodeID).inserted }) else { return }
         node.instance.shutdown()
         // Host tables live for the whole process and keep the node alive, so its directory goes now.
         try? FileManager.default.removeItem(at: node.dataDirectory.url)
@@ -49,7 +50,7 @@ final class DiscoveryTestNetwork: Sendable {
 
     /// Stops every node that is still running.
     func stopAll() {
-        let running = state.withLock { state in state.nodes.values.filter { !state.cutOff.contains($0.nodeID) } }
+        let running = state.withLock { state in state.nodes.values.filter { !state.stopped.contains($0.nodeID) } }
         for node in running { stop(node) }
     }
 

@@ -44,7 +44,17 @@ final class GossipMembershipTests: XCTestCase {
         }
     }
 
-    func testDepartedNodeAgesOutAndANewcomerNeverLearnsIt() async throws {
+    func testStoppedNodeAgesOutAndANewcomerNeverLearnsIt() async throws {
+        try await checkDeparture { network, node in network.stop(node) }
+    }
+
+    func testPartitionedNodeAgesOutAndANewcomerNeverLearnsIt() async throws {
+        try await checkDeparture { network, node in network.cutOff(node) }
+    }
+
+    /// Five members converge, one departs through `depart`, and once its TTL has passed no member
+    /// passes its record on, so a sixth node that joins later never learns it.
+    private func checkDeparture(_ depart: (DiscoveryTestNetwork, DiscoveryTestNode) -> Void) async throws {
         let network = try DiscoveryTestNetwork(pluginName: "GossipDiscovery")
         defer { network.stopAll() }
         let library = GossipLibrary()
@@ -62,7 +72,7 @@ final class GossipMembershipTests: XCTestCase {
         let mentionedWhileAlive = await eventually(timeout: 5) { othersMention(departed, since: .distantPast) }
         XCTAssertTrue(mentionedWhileAlive, "members never passed on a record of node 2 while it was alive")
 
-        network.stop(departed)
+        depart(network, departed)
         let departure = Date()
         // The TTL (2 s) must pass after the last word from node 2; one more interval lets every node's
         // timer run its expiry.
