@@ -9,6 +9,11 @@ public struct PluginLoadError: Error, CustomStringConvertible, Equatable {
     public let reason: String
 
     public var description: String { "plugin \(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// A shared library opened with dlopen whose entry symbol returned a valid descriptor.

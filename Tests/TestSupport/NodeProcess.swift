@@ -5,19 +5,26 @@ public final class NodeProcess: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let apiPort: Int
     public let configPath: String
+    private let bundledStore: Bool
     public private(set) var process: ChildProcess?
 
     public var apiURL: String { "http://127.0.0.1:\(apiPort)" }
+    /// The CAN Service this node syncs (its bundled store when started with `bundledStore: true`).
+    public let storeURL: String
 
     /// Writes a config (extra YAML lines are appended verbatim) and a plugins file, without starting.
-    public init(label: String = "node", configLines: [String] = [], pluginsYAML: String? = nil) throws {
+    public init(label: String = "node", configLines: [String] = [], pluginsYAML: String? = nil,
+                bundledStore: Bool = false) throws {
         directory = try TemporaryDirectory(label)
         apiPort = LoopbackPorts.freeTCPPort()
+        self.bundledStore = bundledStore
+        storeURL = "http://127.0.0.1:\(LoopbackPorts.freeTCPPort())/api/v1/can/0"
         configPath = directory.file("config.yaml").path
         let plugins = pluginsYAML ?? Self.defaultPluginsYAML
         try plugins.write(to: directory.file("plugins.yaml"), atomically: true, encoding: .utf8)
+        let store = bundledStore ? ["can_service_url: \"\(storeURL)\"", "bundled_can_service: true"] : []
         let lines = ["listen_addr: \"127.0.0.1:\(apiPort)\"", "data_dir: \"./data\"", "plugins_file: \"plugins.yaml\""]
-            + configLines
+            + store + configLines
         try lines.joined(separator: "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -39,6 +46,9 @@ public final class NodeProcess: @unchecked Sendable {
         let up = await eventually(timeout: timeout) {
             guard child.isRunning else { return true }
             return await TestHTTP.isUp("\(apiURL)/status")
+        }
+        if up, child.isRunning, bundledStore {
+            _ = await eventually(timeout: timeout) { await TestHTTP.isUp("\(storeURL)/health") }
         }
         guard up, child.isRunning else {
             throw NodeStartError(message: "can-sync did not start:\n\(child.output)")

@@ -45,13 +45,13 @@ struct LibraryRoutes<Context: RequestContext>: Sendable {
         return active.library
     }
 
-    private func view(_ library: Library) throws -> LibraryView {
+    func view(_ library: Library) throws -> LibraryView {
         let counts = try documents.counts(library.id)
         return LibraryView(
             id: library.id.uuidString.lowercased(), name: library.name,
             filter: (try? JSONDecoder().decode(JSONValue.self, from: Data(library.filterJSON.utf8))) ?? .object([:]),
             createdAt: library.createdAt, entryCount: counts.live, tombstoneCount: counts.tombstones,
-            lastAnnounceAt: library.lastAnnounceAt)
+            missingBlobs: counts.missing, lastAnnounceAt: library.lastAnnounceAt, inviter: library.inviter?.hex)
     }
 }
 
@@ -94,12 +94,14 @@ struct LibraryView: Encodable, Sendable {
     var createdAt: Int64
     var entryCount: Int
     var tombstoneCount: Int
+    var missingBlobs: Int
     var lastAnnounceAt: Int64?
+    var inviter: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, filter
         case createdAt = "created_at", entryCount = "entry_count", tombstoneCount = "tombstone_count"
-        case lastAnnounceAt = "last_announce_at"
+        case lastAnnounceAt = "last_announce_at", missingBlobs = "missing_blobs", inviter
     }
 
     func encode(to encoder: Encoder) throws {
@@ -110,6 +112,8 @@ struct LibraryView: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(entryCount, forKey: .entryCount)
         try container.encode(tombstoneCount, forKey: .tombstoneCount)
+        try container.encode(missingBlobs, forKey: .missingBlobs)
         try container.encode(lastAnnounceAt, forKey: .lastAnnounceAt)
+        try container.encode(inviter, forKey: .inviter)
     }
 }

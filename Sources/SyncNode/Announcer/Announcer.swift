@@ -149,7 +149,7 @@ public final class Announcer: Service, Sendable {
                 } else {
                     guard target.filter.matches(view) else { continue }
                     manifest = try AssetManifest(asset: asset, deleted: false)
-                    if existing?.manifest == manifest { continue }
+                    if let existing, existing.manifest.hasSameContent(as: manifest) { continue }
                 }
                 let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.library.keys,
                                       author: author)
@@ -158,5 +158,7 @@ public final class Announcer: Service, Sendable {
                 }
             }
         }
+        try documents.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
+        try documents.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
     }
 }

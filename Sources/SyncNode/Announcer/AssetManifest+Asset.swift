@@ -13,6 +13,16 @@ extension AssetManifest {
     }
 }
 
+extension AssetManifest {
+    /// Equal apart from `updatedAt`, which a store sets anew when it ingests a synced asset:
+    /// comparing it would make every synced asset look changed and bounce between nodes.
+    func hasSameContent(as other: AssetManifest) -> Bool {
+        var copy = other
+        copy.updatedAt = updatedAt
+        return self == copy
+    }
+}
+
 extension Asset {
     /// The metadata object as compact JSON text.
     var metadataJSON: String {

@@ -1,43 +1,64 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncProtocol
 
 /// The replicated document of every library: one signed entry per asset hash, kept in SQLite.
 /// An entry replaces the stored one only when it wins the deterministic conflict order, so every
 /// node that has seen the same entries holds the same document.
 public final class DocumentStore: Sendable {
-    private let database: NodeDatabase
-
-    public init(database: NodeDatabase) {
-        self.database = database
-    }
-
     /// What `apply` did with an entry.
     public enum Outcome: Sendable, Equatable {
         case inserted, replaced, unchanged
     }
 
+    /// An entry that changed a library's document, and the peer it came from (nil: this node).
+    public struct Change: Sendable {
+        public let libraryID: UUID
+        public let entry: SyncEntry
+        public let source: PublicKey?
+    }
+
+    private let database: NodeDatabase
+    private let observers = Mutex<[@Sendable (Change) -> Void]>([])
+
+    public init(database: NodeDatabase) {
+        self.database = database
+    }
+
+    /// Calls `observer` after every entry that changes a document.
+    public func observe(_ observer: @escaping @Sendable (Change) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
     /// Stores `entry` in library `libraryID` unless the stored entry for its hash wins over it.
+    /// `source` is the peer it came from, nil for this node's own entries.
     @discardableResult
-    public func apply(_ entry: SyncEntry, to libraryID: UUID) throws -> Outcome {
-        try database.pool.write { db in
+    public func apply(_ entry: SyncEntry, to libraryID: UUID, from source: PublicKey? = nil) throws -> Outcome {
+        let outcome = try database.pool.write { db -> Outcome in
             let id = libraryID.uuidString.lowercased()
             let hash = entry.manifest.hashHex
-            let stored = try Data.fetchOne(db, sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?",
-                                           arguments: [id, hash])
+            let stored = try Row.fetchOne(db, sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?",
+                                          arguments: [id, hash])
             if let stored {
-                let current = try SyncEntry(decoding: Array(stored))
+                let current = try SyncEntry(decoding: Array(stored["encoded"] as Data))
                 guard entry.wins(over: current) else { return .unchanged }
             }
+            let local = try Bool.fetchOne(db, sql: "SELECT MAX(local) FROM entry WHERE hash = ?", arguments: [hash]) ?? false
             try db.execute(sql: """
-                INSERT INTO entry (library_id, hash, timestamp, author, deleted, size, encoded)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO entry (library_id, hash, timestamp, author, deleted, size, digest, encoded, local)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(library_id, hash) DO UPDATE SET timestamp = excluded.timestamp, author = excluded.author,
-                    deleted = excluded.deleted, size = excluded.size, encoded = excluded.encoded
+                    deleted = excluded.deleted, size = excluded.size, digest = excluded.digest, encoded = excluded.encoded
                 """, arguments: [id, hash, Int64(bitPattern: entry.timestamp), entry.author.hex, entry.manifest.deleted,
-                                 Int64(entry.manifest.size), Data(entry.encoded())])
+                                 Int64(entry.manifest.size), Data(entry.digest.bytes), Data(entry.encoded()), local])
             return stored == nil ? .inserted : .replaced
         }
+        if outcome != .unchanged {
+            let change = Change(libraryID: libraryID, entry: entry, source: source)
+            observers.withLock { $0 }.forEach { $0(change) }
+        }
+        return outcome
     }
 
     public func entry(_ libraryID: UUID, hash: String) throws -> SyncEntry? {
@@ -55,14 +76,77 @@ public final class DocumentStore: Sendable {
         }.map { try SyncEntry(decoding: Array($0)) }
     }
 
-    /// Live entries and tombstones of a library.
-    public func counts(_ libraryID: UUID) throws -> (live: Int, tombstones: Int) {
+    /// The entries of a library with these hashes (those it has).
+    public func entries(_ libraryID: UUID, hashes: some Collection<String>) throws -> [SyncEntry] {
+        guard !hashes.isEmpty else { return [] }
+        return try database.pool.read { db in
+            var found: [Data] = []
+            for chunk in Array(hashes).chunked(500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                found += try Data.fetchAll(db, sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash IN (\(marks))",
+                                           arguments: StatementArguments([libraryID.uuidString.lowercased()] + chunk))
+            }
+            return found
+        }.map { try SyncEntry(decoding: Array($0)) }
+    }
+
+    /// The (hash, entry digest) pairs of a library, for set reconciliation.
+    public func reconcileSet(_ libraryID: UUID) throws -> ReconcileSet {
+        let rows = try database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash, digest FROM entry WHERE library_id = ?",
+                             arguments: [libraryID.uuidString.lowercased()])
+        }
+        return try ReconcileSet(rows.compactMap { row -> ReconcileItem? in
+            guard let key = Bytes32(hex: row["hash"]), let value = Bytes32(row["digest"] as Data) else { return nil }
+            return ReconcileItem(key: key, value: value)
+        })
+    }
+
+    /// Live entries and tombstones of a library, and live entries whose bytes this node lacks.
+    public func counts(_ libraryID: UUID) throws -> (live: Int, tombstones: Int, missing: Int) {
         try database.pool.read { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(deleted = 0), 0) AS live, COALESCE(SUM(deleted = 1), 0) AS dead
+                SELECT COALESCE(SUM(deleted = 0), 0) AS live, COALESCE(SUM(deleted = 1), 0) AS dead,
+                       COALESCE(SUM(deleted = 0 AND local = 0), 0) AS missing
                 FROM entry WHERE library_id = ?
                 """, arguments: [libraryID.uuidString.lowercased()])
-            return (row?["live"] ?? 0, row?["dead"] ?? 0)
+            return (row?["live"] ?? 0, row?["dead"] ?? 0, row?["missing"] ?? 0)
+        }
+    }
+
+    /// Live entries (of any library) whose bytes this node lacks: what the fetcher should download.
+    public func missingBlobs(limit: Int = 10_000) throws -> [(libraryID: UUID, entry: SyncEntry)] {
+        try database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT library_id, encoded FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?
+                """, arguments: [limit])
+        }.compactMap { row in
+            guard let id = UUID(uuidString: row["library_id"]) else { return nil }
+            return (id, try SyncEntry(decoding: Array(row["encoded"] as Data)))
+        }
+    }
+
+    /// Whether some live entry of any library names this hash.
+    public func isLive(hash: String) throws -> Bool {
+        try database.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entry WHERE hash = ? AND deleted = 0)", arguments: [hash]) ?? false
+        }
+    }
+
+    /// Records whether this node's CAN Service holds the bytes of `hash`.
+    public func markLocal(_ hashes: some Collection<String>, _ local: Bool) throws {
+        guard !hashes.isEmpty else { return }
+        try database.pool.write { db in
+            for hash in hashes {
+                try db.execute(sql: "UPDATE entry SET local = ? WHERE hash = ? AND local != ?", arguments: [local, hash, local])
+            }
+        }
+    }
+
+    /// Whether this node's CAN Service holds the bytes of `hash`, as far as the node knows.
+    public func isLocal(_ hash: String) throws -> Bool {
+        try database.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT MAX(local) FROM entry WHERE hash = ?", arguments: [hash]) ?? false
         }
     }
 
@@ -71,5 +155,11 @@ public final class DocumentStore: Sendable {
         try database.pool.read { db in
             UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT MAX(timestamp) FROM entry") ?? 0)
         }
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

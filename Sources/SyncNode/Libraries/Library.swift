@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PluginHost
 import SyncProtocol
 
 /// A shared collection of CAN assets, defined by a filter, with the secret that grants access to it.
@@ -12,6 +13,8 @@ public struct Library: Sendable, Equatable {
     /// Milliseconds since the Unix epoch.
     public var createdAt: Int64
     public var lastAnnounceAt: Int64?
+    /// The node whose ticket this library was joined with; nil for a library created here.
+    public var inviter: NodeID?
 
     public var keys: LibraryKeys { LibraryKeys(secret: secret) }
 }
@@ -24,7 +27,8 @@ extension Library: FetchableRecord, PersistableRecord {
         let secretBytes: Data = row["secret"]
         guard let secret = Bytes32(secretBytes) else { throw DatabaseError(message: "bad secret for library \(id)") }
         self.init(id: id, name: row["name"], filterJSON: row["filter_json"], secret: LibrarySecret(secret),
-                  createdAt: row["created_at"], lastAnnounceAt: row["last_announce_at"])
+                  createdAt: row["created_at"], lastAnnounceAt: row["last_announce_at"],
+                  inviter: (row["inviter"] as String?).flatMap(NodeID.init(hex:)))
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -34,5 +38,6 @@ extension Library: FetchableRecord, PersistableRecord {
         container["secret"] = Data(secret.bytes32.bytes)
         container["created_at"] = createdAt
         container["last_announce_at"] = lastAnnounceAt
+        container["inviter"] = inviter?.hex
     }
 }

@@ -48,7 +48,7 @@ public final class LibraryRegistry: Sendable {
     /// Creates a library with a fresh secret, after validating its name and filter.
     public func create(name: String, filterJSON: String) throws -> Library {
         try add(Library(id: UUID(), name: name, filterJSON: filterJSON, secret: .generate(),
-                        createdAt: Int64(Date().timeIntervalSince1970 * 1000), lastAnnounceAt: nil))
+                        createdAt: Int64(Date().timeIntervalSince1970 * 1000), lastAnnounceAt: nil, inviter: nil))
     }
 
     /// Adds a library (created here or joined from a ticket).
@@ -106,6 +106,29 @@ public final class LibraryRegistry: Sendable {
             library.lastAnnounceAt = time
             state.active[id] = Active(library: library, filter: current.filter)
         }
+    }
+
+    /// Hands discovery plugins the current memberships, then every change.
+    public func subscribeMemberships(_ handler: @escaping @Sendable (LibraryEvent) -> Void) {
+        let current = state.withLock { state in
+            state.observers.append { change in
+                switch change {
+                case .added(let library): handler(library.membershipEvent(joined: true))
+                case .removed(let id):
+                    handler(LibraryEvent(libraryID: id.uuidString.lowercased(), joined: false,
+                                         topicKey: Array(repeating: 0, count: 32), bootstrap: []))
+                }
+            }
+            return Array(state.active.values)
+        }
+        for active in current { handler(active.library.membershipEvent(joined: true)) }
+    }
+}
+
+extension Library {
+    func membershipEvent(joined: Bool) -> LibraryEvent {
+        LibraryEvent(libraryID: id.uuidString.lowercased(), joined: joined, topicKey: keys.gossipTopic.bytes,
+                     bootstrap: inviter.map { [$0] } ?? [])
     }
 }
 

@@ -23,6 +23,12 @@ public final class CANSyncNode: Sendable {
     private let healthClient: CANClient
     let clock: EntryClock
     let logger: Logger
+    let directory: PeerDirectory
+    let transport: PeerTransport
+    let engine: SyncEngine
+    let network: PeerNetwork
+    let fetcher: Fetcher
+    let meter = TransferMeter()
     private let startedAt = Date()
 
     /// Creates the data directory, identity and database and loads the plugins; nothing listens yet.
@@ -50,11 +56,70 @@ public final class CANSyncNode: Sendable {
         canClient = CANClient(baseURL: configuration.canServiceURL, logger: logger)
         healthClient = CANClient(baseURL: configuration.canServiceURL, retryPolicy: .none,
                                  requestTimeout: .seconds(2), logger: logger)
+        guard let transportPlugin = plugins.instances(of: .transport).first else {
+            throw PluginLoadError(path: configuration.pluginsFile, reason: "no transport plugin is enabled: list libQuicTransport.so")
+        }
+        transport = try PeerTransport(transportPlugin)
+        directory = PeerDirectory(localNode: identity.nodeID, logger: logger)
+        engine = SyncEngine(localNode: identity.nodeID, libraries: libraries, documents: documents, clock: clock, logger: logger)
+        network = PeerNetwork(transport: transport, directory: directory, engine: engine,
+                              blobs: BlobProvider(client: canClient, engine: engine, meter: meter, logger: logger),
+                              discoveryPlugins: plugins.instances(of: .discovery), logger: logger)
+        let network = network
+        fetcher = try Fetcher(client: canClient, documents: documents, engine: engine,
+                              connections: { network.connection(to: $0) }, meter: meter,
+                              dataDirectory: configuration.dataDirectory, logger: logger)
+        wireComponents()
         logger.info("node \(identity.nodeID) loaded \(plugins.instances.count) plugin(s): \(plugins.summaries.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))")
+    }
+
+    private func wireComponents() {
+        let (libraries, network, engine, fetcher) = (libraries, network, engine, fetcher)
+        directory.connect(.init(
+            localAddresses: { [transport] in transport.localAddresses() },
+            subscribeLibraries: { handler in libraries.subscribeMemberships(handler) },
+            sendMessage: { plugin, peer, data in network.sendDiscoveryMessage(plugin: plugin, to: peer, data) }))
+        for plugin in plugins.instances(of: .discovery) { plugin.host.attach(discovery: directory) }
+        libraries.observe { change in
+            switch change {
+            case .added(let library):
+                engine.libraryAdded(library, connections: network.connections)
+                fetcher.poke()
+            case .removed(let id):
+                engine.libraryRemoved(id)
+            }
+        }
+    }
+
+    /// Creates a library from an invite ticket and starts syncing with the inviting node.
+    public func join(_ ticket: LibraryTicket) throws -> Library {
+        let inviter = NodeID(ticket.nodeID)
+        let library = try libraries.add(Library(
+            id: ticket.libraryID, name: ticket.libraryName, filterJSON: ticket.filter, secret: ticket.secret,
+            createdAt: Int64(Date().timeIntervalSince1970 * 1000), lastAnnounceAt: nil, inviter: inviter))
+        if inviter != identity.nodeID {
+            directory.peerDiscovered(inviter, addresses: ticket.addresses, source: "ticket")
+        }
+        logger.info("joined library \(library.name) (\(library.id)) from node \(inviter.short)")
+        return library
+    }
+
+    /// Where peers can reach this node: the transport's bound addresses.
+    public func reachableAddresses() -> [String] {
+        transport.localAddresses()
     }
 
     /// Serves until SIGINT/SIGTERM or cancellation.
     public func run() async throws {
+        try transport.start()
+        logger.info("transport \(transport.instance.name) listening on \(transport.localAddresses().joined(separator: ", "))")
+        for plugin in plugins.instances(of: .discovery) {
+            var error = csync_error()
+            let status = plugin.descriptor.discovery.pointee.start(plugin.state, &error)
+            if status != CSYNC_OK {
+                logger.warning("discovery plugin \(plugin.name) did not start: \(error.text)")
+            }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let store = try bundledStore() {
             services.append(.init(service: store))
@@ -66,6 +131,8 @@ public final class CANSyncNode: Sendable {
             client: canClient, libraries: libraries, documents: documents, cursors: CursorStore(database: database),
             author: author, clock: clock, pollIntervalSeconds: configuration.pollIntervalSeconds,
             fullScanIntervalSeconds: configuration.fullScanIntervalSeconds, logger: logger)))
+        services.append(.init(service: network))
+        services.append(.init(service: fetcher))
         services.append(.init(service: makeAPI()))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
@@ -89,6 +156,8 @@ public final class CANSyncNode: Sendable {
         router.add(middleware: APIErrorMiddleware())
         StatusRoutes(node: self).register(on: router)
         LibraryRoutes(libraries: libraries, documents: documents).register(on: router)
+        SharingRoutes(node: self).register(on: router)
+        PeerRoutes(node: self).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.listenAddress.host, port: configuration.listenAddress.port),
@@ -104,12 +173,45 @@ public final class CANSyncNode: Sendable {
         return StatusReport(
             nodeID: identity.nodeID.hex, version: CANSyncVersion.current,
             uptimeSecs: (Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000,
-            listenAddr: configuration.listenAddress.description, addresses: [],
+            listenAddr: configuration.listenAddress.description, addresses: reachableAddresses(),
             plugins: plugins.summaries,
             canService: CANServiceStatus(url: configuration.canServiceURL, reachable: health?.ok ?? false,
                                          version: health?.version, assets: health?.assets,
                                          bundled: configuration.bundledCANService),
-            libraryCount: libraries.count)
+            libraryCount: libraries.count,
+            libraries: libraries.all.map { active in
+                let counts = try? documents.counts(active.library.id)
+                return LibrarySyncState(id: active.library.id.uuidString.lowercased(), name: active.library.name,
+                                        entries: counts?.live ?? 0, missingBlobs: counts?.missing ?? 0,
+                                        peers: engine.peers(of: active.library.id).map(\.hex).sorted())
+            },
+            transfers: meter.transfers.map(TransferView.init))
+    }
+
+    func peerReport() -> [PeerView] {
+        var views: [NodeID: PeerView] = [:]
+        for known in directory.peers {
+            views[known.id] = PeerView(nodeID: known.id.hex, addresses: known.addresses, sources: known.sources.sorted(),
+                                       state: "disconnected", libraries: [], bytesIn: 0, bytesOut: 0,
+                                       lastError: known.lastError)
+        }
+        for connection in network.connections {
+            var view = views[connection.peer] ?? PeerView(
+                nodeID: connection.peer.hex, addresses: [connection.remoteAddress], sources: ["incoming"],
+                state: "connected", libraries: [], bytesIn: 0, bytesOut: 0)
+            view.state = "connected"
+            view.remoteAddress = connection.remoteAddress
+            view.incoming = connection.incoming
+            view.lastError = nil
+            view.libraries = engine.sharedLibraries(with: connection.peer).map { $0.uuidString.lowercased() }.sorted()
+            if let info = try? connection.info() {
+                view.bytesIn = info.bytesReceived
+                view.bytesOut = info.bytesSent
+                view.rttMs = Double(info.rttMicroseconds) / 1000
+            }
+            views[connection.peer] = view
+        }
+        return views.values.sorted { $0.nodeID < $1.nodeID }
     }
 }
 

@@ -27,6 +27,8 @@ public final class NodeDatabase: Sendable {
                 table.column("secret", .blob).notNull()
                 table.column("created_at", .integer).notNull()
                 table.column("last_announce_at", .integer)
+                // The node whose ticket this library was joined with (hex node id), if any.
+                table.column("inviter", .text)
             }
             try db.create(table: "entry") { table in
                 table.column("library_id", .text).notNull().references("library", onDelete: .cascade)
@@ -35,9 +37,13 @@ public final class NodeDatabase: Sendable {
                 table.column("author", .text).notNull()
                 table.column("deleted", .boolean).notNull()
                 table.column("size", .integer).notNull()
+                table.column("digest", .blob).notNull()
                 table.column("encoded", .blob).notNull()
+                // 1 once this node's CAN Service holds the asset's bytes.
+                table.column("local", .boolean).notNull().defaults(to: false)
                 table.primaryKey(["library_id", "hash"])
             }
+            try db.create(index: "entry_hash", on: "entry", columns: ["hash"])
             try db.create(table: "cursor") { table in
                 table.primaryKey("name", .text)
                 table.column("value", .integer).notNull()

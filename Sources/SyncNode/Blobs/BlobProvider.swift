@@ -1,0 +1,61 @@
+import CANClient
+import Foundation
+import Logging
+import NIOCore
+import PluginHost
+
+/// Serves blob requests: streams an asset from this node's CAN Service (with `Range`, never
+/// holding it in memory) to a peer that has proved, on this connection, that it holds the secret
+/// of a library whose document lists the asset.
+final class BlobProvider: Sendable {
+    private let client: CANClient
+    private let engine: SyncEngine
+    private let logger: Logger
+    private let meter: TransferMeter
+
+    init(client: CANClient, engine: SyncEngine, meter: TransferMeter, logger: Logger) {
+        self.client = client
+        self.engine = engine
+        self.meter = meter
+        self.logger = logger
+    }
+
+    func serve(_ stream: PeerStream) async {
+        let peer = stream.connection.peer
+        do {
+            let request = try BlobRequest(decoding: try await stream.readToEnd(limit: BlobRequest.size))
+            guard engine.sharedLibraries(with: peer).contains(request.library) else {
+                try await answer(stream, .forbidden("node \(peer.short) has not proved it holds library \(request.library)"))
+                return
+            }
+            guard let entry = try engine.documents.entry(request.library, hash: request.hash), !entry.manifest.deleted else {
+                try await answer(stream, .notFound("library \(request.library) does not list \(request.hash)"))
+                return
+            }
+            let download: CANDownload
+            do {
+                download = try await client.download(request.hash, range: .from(Int64(request.offset)))
+            } catch let error as CANClientError where error.status == 404 || error.status == 416 {
+                try await answer(stream, .notFound("this node does not hold \(request.hash) (from byte \(request.offset))"))
+                return
+            }
+            try await stream.write(BlobResponseHeader.sending(totalSize: entry.manifest.size).encoded())
+            var sent: UInt64 = 0
+            for try await chunk in download.body {
+                try await stream.write(Array(chunk.readableBytesView))
+                sent += UInt64(chunk.readableBytes)
+                meter.sent(UInt64(chunk.readableBytes), to: peer)
+            }
+            try stream.finish()
+            logger.debug("sent \(sent) bytes of \(request.hash) to \(peer.short)")
+        } catch {
+            logger.debug("blob request from \(peer.short) failed: \(error)")
+            stream.reset(code: 3)
+        }
+    }
+
+    private func answer(_ stream: PeerStream, _ header: BlobResponseHeader) async throws {
+        try await stream.write(header.encoded())
+        try stream.finish()
+    }
+}

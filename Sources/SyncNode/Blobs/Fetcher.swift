@@ -1,0 +1,255 @@
+import CANClient
+import CANModel
+import Foundation
+import Logging
+import PluginHost
+import ServiceLifecycle
+import Synchronization
+import SyncProtocol
+
+/// Brings this node's CAN Service in line with its libraries' documents: downloads the bytes of
+/// live entries it lacks from peers that hold the library, verifies their SHA-256 itself, and
+/// ingests them with every field preserved; applies peers' metadata changes and deletions.
+///
+/// Downloads go to a partial file under the data directory and resume from its length after a
+/// restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
+/// last from then on. Several downloads run at once, bounded.
+final class Fetcher: Service, Sendable {
+    private let client: CANClient
+    private let documents: DocumentStore
+    private let engine: SyncEngine
+    private let connections: @Sendable (NodeID) -> PeerConnection?
+    private let meter: TransferMeter
+    private let partialDirectory: URL
+    private let logger: Logger
+    private let maxConcurrent: Int
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+    private let state = Mutex<(inFlight: Set<String>, retryAfter: [String: Date], penalties: [NodeID: Int])>(([], [:], [:]))
+
+    init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
+         connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
+         dataDirectory: String, maxConcurrent: Int = 4, logger: Logger) throws {
+        self.client = client
+        self.documents = documents
+        self.engine = engine
+        self.connections = connections
+        self.meter = meter
+        self.logger = logger
+        self.maxConcurrent = maxConcurrent
+        partialDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("partial")
+        try FileManager.default.createDirectory(at: partialDirectory, withIntermediateDirectories: true)
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        documents.observe { [weak self] change in
+            guard let self, change.source != nil else { return }
+            self.wake.yield()
+            Task { await self.applyRemoteChange(change) }
+        }
+    }
+
+    /// Asks for a pass soon (a peer connected, a session finished a round).
+    func poke() {
+        wake.yield()
+    }
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    self.wake.yield()
+                }
+            }
+            group.addTask {
+                for await _ in self.wakes {
+                    self.startDownloads()
+                }
+            }
+            try? await gracefulShutdown()
+            wake.finish()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Downloads
+
+    private func startDownloads() {
+        let missing: [(libraryID: UUID, entry: SyncEntry)]
+        do {
+            missing = try documents.missingBlobs(limit: 500)
+        } catch {
+            logger.warning("fetcher could not read the documents: \(error)")
+            return
+        }
+        for (library, entry) in missing {
+            let hash = entry.manifest.hashHex
+            let start = state.withLock { state -> Bool in
+                guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
+                      (state.retryAfter[hash] ?? .distantPast) < Date() else { return false }
+                guard !engine.peers(of: library).isEmpty else { return false }
+                state.inFlight.insert(hash)
+                return true
+            }
+            guard start else { continue }
+            Task {
+                await self.fetch(entry, library: library)
+                self.state.withLock { _ = $0.inFlight.remove(hash) }
+                self.wake.yield()
+            }
+        }
+    }
+
+    private func fetch(_ entry: SyncEntry, library: UUID) async {
+        let hash = entry.manifest.hashHex
+        do {
+            if let asset = try? await client.meta(hash), !asset.isDeleted {
+                try documents.markLocal([hash], true)
+                return
+            }
+            let partial = partialDirectory.appendingPathComponent("\(hash).part")
+            let providers = engine.peers(of: library).sorted { penalty($0) < penalty($1) }
+            var failures: [String] = []
+            for provider in providers {
+                guard let connection = connections(provider) else { continue }
+                do {
+                    try await download(entry, library: library, from: connection, to: partial)
+                    try await ingest(entry, from: partial)
+                    return
+                } catch let error as VerificationError {
+                    state.withLock { $0.penalties[provider, default: 0] += 10 }
+                    failures.append("\(provider.short): \(error)")
+                    logger.warning("discarded bytes of \(hash) from node \(provider.short): \(error)")
+                } catch {
+                    state.withLock { $0.penalties[provider, default: 0] += 1 }
+                    failures.append("\(provider.short): \(error)")
+                }
+            }
+            throw FetchError(message: failures.isEmpty ? "no connected peer holds library \(library)" : failures.joined(separator: "; "))
+        } catch {
+            state.withLock { $0.retryAfter[hash] = Date().addingTimeInterval(5) }
+            logger.info("could not fetch \(hash) yet: \(error)")
+        }
+        meter.end(hash)
+    }
+
+    private func penalty(_ peer: NodeID) -> Int {
+        state.withLock { $0.penalties[peer] ?? 0 }
+    }
+
+    /// Appends the missing tail of the asset to `partial`, then checks the whole file's SHA-256.
+    private func download(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, to partial: URL) async throws {
+        let hash = entry.manifest.hashHex
+        let size = entry.manifest.size
+        if !FileManager.default.fileExists(atPath: partial.path) {
+            FileManager.default.createFile(atPath: partial.path, contents: nil)
+        }
+        let file = try FileHandle(forUpdating: partial)
+        defer { try? file.close() }
+        var offset = try file.seekToEnd()
+        if offset > size {
+            try file.truncate(atOffset: 0)
+            offset = 0
+        }
+        meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: offset)
+        meter.source(hash, peer: connection.peer)
+        if offset < size {
+            let stream = try await connection.openStream(protocol: ProtocolNames.blobs)
+            try await stream.write(BlobRequest(library: library, hash: hash, offset: offset).encoded())
+            try stream.finish()
+            var pending: [UInt8] = []
+            var header: BlobResponseHeader?
+            while let chunk = try await stream.read() {
+                var body = chunk[...]
+                if header == nil {
+                    pending += chunk
+                    guard let (decoded, used) = try BlobResponseHeader.decode(pending) else { continue }
+                    header = decoded
+                    guard case .sending = decoded else { throw FetchError(message: "\(decoded)") }
+                    body = pending[used...]
+                    pending = []
+                }
+                guard offset + UInt64(body.count) <= size else {
+                    stream.reset(code: 4)
+                    try file.truncate(atOffset: 0)
+                    throw VerificationError(message: "sent more than the \(size) bytes the entry declares")
+                }
+                try body.withUnsafeBytes { try file.write(contentsOf: $0) }
+                offset += UInt64(body.count)
+                meter.received(UInt64(body.count), hash: hash, from: connection.peer)
+            }
+            guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
+            guard offset == size else { throw FetchError(message: "stream ended at byte \(offset) of \(size)") }
+        }
+        try file.synchronize()
+        let actual = try Self.sha256(of: partial)
+        guard actual == hash else {
+            try? FileManager.default.removeItem(at: partial)
+            throw VerificationError(message: "content hashes to \(actual), not \(hash)")
+        }
+    }
+
+    /// Ingests a verified file into the local CAN Service with the entry's fields and removes it.
+    private func ingest(_ entry: SyncEntry, from partial: URL) async throws {
+        let manifest = entry.manifest
+        let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
+        let options = IngestOptions(mimeType: manifest.mimeType, application: manifest.application, tags: manifest.tags,
+                                    user: manifest.user, filename: manifest.filename,
+                                    metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
+                                    expectedHash: manifest.hashHex)
+        _ = try await client.ingest(fileAt: partial.path, options: options)
+        try documents.markLocal([manifest.hashHex], true)
+        try? FileManager.default.removeItem(at: partial)
+        meter.end(manifest.hashHex)
+        logger.debug("fetched and ingested \(manifest.hashHex) (\(manifest.size) bytes)")
+    }
+
+    static func sha256(of url: URL) throws -> String {
+        let file = try FileHandle(forReadingFrom: url)
+        defer { try? file.close() }
+        let hasher = SHA256Hasher()
+        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hasher.update($0) }
+        }
+        return hasher.finalizeHex()
+    }
+
+    // MARK: Metadata and deletions
+
+    /// A peer's entry changed a document: bring the local asset's metadata along, or delete it
+    /// when no library lists it any more.
+    private func applyRemoteChange(_ change: DocumentStore.Change) async {
+        let manifest = change.entry.manifest
+        let hash = manifest.hashHex
+        do {
+            guard try documents.isLocal(hash) else { return }
+            if manifest.deleted {
+                guard try !documents.isLive(hash: hash) else { return }
+                _ = try await client.delete(hash)
+                try documents.markLocal([hash], false)
+                logger.info("deleted \(hash): a peer deleted it and no library lists it")
+                return
+            }
+            let local = try await client.meta(hash)
+            let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
+            if local.tags.sorted() == manifest.tags, local.application == manifest.application, local.user == manifest.user,
+               local.filename == manifest.filename, local.metadata == metadata { return }
+            _ = try await client.updateMeta(hash, AssetMetadataPatch(
+                tags: manifest.tags, application: .some(manifest.application), user: .some(manifest.user),
+                filename: .some(manifest.filename), metadata: metadata))
+        } catch {
+            logger.warning("could not apply a peer's change to \(hash): \(error)")
+        }
+    }
+}
+
+/// A download failed; another peer, or a later try, may succeed.
+struct FetchError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Downloaded bytes did not match the entry: they are discarded and the peer is penalised.
+struct VerificationError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

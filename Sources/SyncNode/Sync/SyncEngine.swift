@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import PluginHost
+import Synchronization
+import SyncProtocol
+
+/// Keeps every library's document identical with every connected peer that holds the library:
+/// opens a sync session per (peer, library), applies verified entries from peers, and pushes
+/// entries that change a document to every other session of that library.
+final class SyncEngine: Sendable {
+    let localNode: NodeID
+    let libraries: LibraryRegistry
+    let documents: DocumentStore
+    private let clock: EntryClock
+    private let logger: Logger
+    private let sessions = Mutex<[SessionKey: LibrarySession]>([:])
+
+    struct SessionKey: Hashable {
+        var peer: NodeID
+        var library: UUID
+    }
+
+    init(localNode: NodeID, libraries: LibraryRegistry, documents: DocumentStore, clock: EntryClock, logger: Logger) {
+        self.localNode = localNode
+        self.libraries = libraries
+        self.documents = documents
+        self.clock = clock
+        self.logger = logger
+        documents.observe { [weak self] change in self?.pushChange(change) }
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session for each of this node's libraries on a new connection.
+    func connected(_ connection: PeerConnection) {
+        for active in libraries.all { open(active.library, on: connection) }
+    }
+
+    /// Opens a session for `library` on every connection (a library was created or joined).
+    func libraryAdded(_ library: Library, connections: [PeerConnection]) {
+        for connection in connections { open(library, on: connection) }
+    }
+
+    /// Ends the sessions of a removed library; the peers keep syncing it among themselves.
+    func libraryRemoved(_ id: UUID) {
+        let ended = sessions.withLock { sessions in
+            let keys = sessions.keys.filter { $0.library == id }
+            return keys.compactMap { sessions.removeValue(forKey: $0) }
+        }
+        ended.forEach { $0.close() }
+    }
+
+    func open(_ library: Library, on connection: PeerConnection) {
+        Task {
+            do {
+                let stream = try await connection.openStream(protocol: ProtocolNames.sync)
+                await LibrarySession(stream: stream, initiator: localNode, engine: self, logger: logger).run(opening: library)
+            } catch {
+                logger.debug("could not open a sync stream to \(connection.peer.short): \(error)")
+            }
+        }
+    }
+
+    /// Serves a sync stream the peer opened.
+    func accept(_ stream: PeerStream) async {
+        await LibrarySession(stream: stream, initiator: stream.connection.peer, engine: self, logger: logger).run(opening: nil)
+    }
+
+    /// Admits an authenticated session. When both nodes opened one for the same library, both keep
+    /// the one opened by the lower node id, so each pair syncs a library over exactly one stream.
+    func register(_ session: LibrarySession, library: UUID) -> Bool {
+        let key = SessionKey(peer: session.peer, library: library)
+        let preferred = min(localNode, session.peer)
+        let (admitted, displaced) = sessions.withLock { sessions -> (Bool, LibrarySession?) in
+            guard let existing = sessions[key] else {
+                sessions[key] = session
+                return (true, nil)
+            }
+            if existing.initiator != preferred && session.initiator == preferred {
+                sessions[key] = session
+                return (true, existing)
+            }
+            return (false, nil)
+        }
+        displaced?.close()
+        return admitted
+    }
+
+    func unregister(_ session: LibrarySession, library: UUID) {
+        sessions.withLock { sessions in
+            let key = SessionKey(peer: session.peer, library: library)
+            if sessions[key] === session { sessions[key] = nil }
+        }
+    }
+
+    /// The libraries `peer` has proved it holds, over live sessions.
+    func sharedLibraries(with peer: NodeID) -> [UUID] {
+        sessions.withLock { $0.keys.filter { $0.peer == peer }.map(\.library) }
+    }
+
+    /// The peers syncing `library` with this node now.
+    func peers(of library: UUID) -> [NodeID] {
+        sessions.withLock { $0.keys.filter { $0.library == library }.map(\.peer) }
+    }
+
+    /// Whether at least one reconciliation round with `peer` over `library` has completed.
+    func hasSynced(_ library: UUID) -> Bool {
+        sessions.withLock { sessions in sessions.contains { $0.key.library == library && $0.value.completedRounds > 0 } }
+    }
+
+    // MARK: Entries
+
+    /// Applies an entry a peer sent, if its signatures and timestamp check out.
+    func receive(_ entry: SyncEntry, library: UUID, keys: LibraryKeys, from peer: NodeID) {
+        do {
+            guard entry.library == keys.publicKey else {
+                throw SyncSessionError.unexpected(peer, "an entry of another library")
+            }
+            try entry.verify(libraryKey: keys.publicKey)
+            clock.observe(entry.timestamp)
+            try documents.apply(entry, to: library, from: peer.publicKey)
+        } catch {
+            logger.warning("dropped entry \(entry.manifest.hashHex) from node \(peer.short) for library \(library): \(error)")
+        }
+    }
+
+    private func pushChange(_ change: DocumentStore.Change) {
+        let targets = sessions.withLock { sessions in
+            sessions.filter { $0.key.library == change.libraryID && $0.key.peer.publicKey != change.source }.map(\.value)
+        }
+        for session in targets { session.push(change.entry) }
+    }
+}
