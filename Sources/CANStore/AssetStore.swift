@@ -81,13 +81,13 @@ final class AssetStore: Sendable {
     /// asset with the new tags merged and `duplicate: true`.
     func ingest(_ form: IngestForm) async throws -> Asset {
         if let expected = form.expectedHash, expected != form.hash {
-            form.upload.discard()
+            await form.upload.discard()
             throw CANStoreError.conflict(
                 "content hash \(form.hash) does not match expected_hash \(expected); nothing was stored")
         }
         let hash = form.hash
         if let existing = try await asset(hash), !existing.isDeleted {
-            form.upload.discard()
+            await form.upload.discard()
             return try await mergeDuplicate(hash: hash, tags: form.tags)
         }
         let hadBlob = blobs.contains(hash)

@@ -1,9 +1,8 @@
 import Foundation
-import MultipartKit
 import NIOCore
 
-/// Reads an `/ingest` request body as it arrives: MultipartKit's streaming parser splits the parts, the
-/// `file` part goes straight to an `UploadFile` (hashed while written), the small text fields are kept.
+/// Reads an `/ingest` request body as it arrives: `MultipartStreamParser` splits the parts, the `file`
+/// part goes straight to an `UploadFile` (hashed while written), the small text fields are kept.
 /// The body is never held in memory as a whole.
 struct MultipartIngestReader {
     /// Cap on one text field: metadata is JSON text, not content.
@@ -36,10 +35,7 @@ struct MultipartIngestReader {
     func read<Body: AsyncSequence>(_ body: Body, boundary: String) async throws -> IngestForm
     where Body.Element == ByteBuffer {
         let collector = FormCollector(temporaryDirectory: temporaryDirectory)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { collector.header(name: $0, value: $1) }
-        parser.onBody = { collector.body($0) }
-        parser.onPartComplete = { collector.partComplete() }
+        var parser = MultipartStreamParser(boundary: boundary)
         do {
             var received: Int64 = 0
             for try await chunk in body {
@@ -48,125 +44,99 @@ struct MultipartIngestReader {
                     throw CANStoreError.tooLarge("request body exceeds this store's limit of \(maxBodyBytes) bytes")
                 }
                 do {
-                    try parser.execute(chunk)
-                } catch {
-                    throw CANStoreError.badRequest("malformed multipart body after \(received) bytes")
+                    try parser.feed(chunk, collector.handle)
+                } catch let error as MultipartStreamParser.SyntaxError {
+                    throw CANStoreError.badRequest("malformed multipart body near byte \(received): \(error)")
                 }
-                if let failure = collector.failure { throw failure }
+                try await collector.upload?.throttle()
             }
-            guard collector.completedParts > 0, !collector.inPart else {
+            guard parser.isComplete else {
                 throw CANStoreError.badRequest("multipart body ended before its closing boundary")
             }
             guard let upload = collector.upload else {
                 throw CANStoreError.badRequest("multipart body has no 'file' part")
             }
-            let hash = try upload.finish()
+            let hash = try await upload.finish()
             return try IngestForm(upload: upload, hash: hash, fields: collector.fields,
                                   filePartType: collector.fileContentType, filePartFilename: collector.fileFilename)
         } catch {
-            collector.upload?.discard()
+            await collector.upload?.discard()
             throw error
         }
     }
 }
 
-/// The parser's callbacks land here; errors are kept and rethrown after each parser step, since the
-/// callbacks cannot throw.
+/// Collects the parser's events: the `file` part into an `UploadFile`, the others as text fields.
 private final class FormCollector {
     let temporaryDirectory: URL
     var fields: [String: [String]] = [:]
     var upload: UploadFile?
     var fileContentType: String?
     var fileFilename: String?
-    var failure: (any Error)?
-    var completedParts = 0
-    var inPart = false
 
-    private var headers: [(String, String)] = []
-    private var current: Part?
+    private enum Kind { case file, field, ignored }
+
+    private var kind = Kind.ignored
+    private var fieldName = ""
+    private var fieldValue: [UInt8] = []
     private var fieldBytes = 0
-
-    private enum Part {
-        case file
-        case field(name: String, bytes: [UInt8])
-        case ignored
-    }
 
     init(temporaryDirectory: URL) {
         self.temporaryDirectory = temporaryDirectory
     }
 
-    func header(name: String, value: String) {
-        inPart = true
-        headers.append((name, value))
-    }
-
-    func body(_ buffer: ByteBuffer) {
-        guard failure == nil else { return }
-        inPart = true
-        do {
-            switch try currentPart() {
+    func handle(_ event: MultipartStreamParser.Event) throws {
+        switch event {
+        case .partBegin(let headers):
+            try begin(headers)
+        case .body(let buffer):
+            switch kind {
             case .file:
-                try upload?.append(buffer)
-            case .field(let name, var bytes):
+                upload?.append(buffer)
+            case .field:
                 fieldBytes += buffer.readableBytes
-                guard bytes.count + buffer.readableBytes <= MultipartIngestReader.maxFieldBytes,
+                guard fieldValue.count + buffer.readableBytes <= MultipartIngestReader.maxFieldBytes,
                       fieldBytes <= MultipartIngestReader.maxTotalFieldBytes
                 else {
-                    throw CANStoreError.badRequest("form field '\(name)' is too large (limit \(MultipartIngestReader.maxFieldBytes) bytes)")
+                    throw CANStoreError.badRequest(
+                        "form field '\(fieldName)' is too large (limit \(MultipartIngestReader.maxFieldBytes) bytes)")
                 }
-                current = .ignored
-                bytes.append(contentsOf: buffer.readableBytesView)
-                current = .field(name: name, bytes: bytes)
+                fieldValue.append(contentsOf: buffer.readableBytesView)
             case .ignored:
                 break
             }
-        } catch {
-            failure = error
-        }
-    }
-
-    func partComplete() {
-        guard failure == nil else { return }
-        do {
-            if case .field(let name, let bytes) = try currentPart() {
-                fields[name, default: []].append(String(decoding: bytes, as: UTF8.self))
+        case .partEnd:
+            if kind == .field {
+                fields[fieldName, default: []].append(String(decoding: fieldValue, as: UTF8.self))
             }
-        } catch {
-            failure = error
+            kind = .ignored
+            fieldValue = []
         }
-        completedParts += 1
-        inPart = false
-        headers = []
-        current = nil
     }
 
-    /// Decides what the part is from its headers, on its first byte (or at its end, if it is empty).
-    private func currentPart() throws -> Part {
-        if let current { return current }
+    /// Decides what the part is from its headers.
+    private func begin(_ headers: [(name: String, value: String)]) throws {
         var disposition = ContentDisposition("")
         var contentType: String?
         for (name, value) in headers {
             switch name.lowercased() {
             case "content-disposition": disposition = ContentDisposition(value)
-            case "content-type": contentType = value.trimmingCharacters(in: .whitespaces)
+            case "content-type": contentType = value
             default: continue
             }
         }
-        let part: Part
         switch disposition.name {
         case "file":
             guard upload == nil else { throw CANStoreError.badRequest("multipart body has more than one 'file' part") }
             upload = try UploadFile(directory: temporaryDirectory)
             fileContentType = contentType.flatMap { $0.isEmpty ? nil : $0 }
             fileFilename = disposition.filename.flatMap { $0.isEmpty ? nil : $0 }
-            part = .file
+            kind = .file
         case let name?:
-            part = .field(name: name, bytes: [])
+            fieldName = name
+            kind = .field
         case nil:
-            part = .ignored
+            kind = .ignored
         }
-        current = part
-        return part
     }
 }

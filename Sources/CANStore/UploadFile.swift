@@ -1,21 +1,27 @@
 import CANModel
 import Foundation
 import NIOCore
+import NIOPosix
 
-/// A temporary file receiving one upload: bytes are gathered into a large buffer, then hashed and written in
-/// one go, so the SHA-256 runs over big runs of memory and the kernel sees few, large writes.
+/// A temporary file receiving one upload. Bytes are gathered into large buffers; each full buffer is hashed
+/// on the request's task and written with `pwrite` on NIO's blocking-I/O pool while the next one fills, so
+/// parsing, hashing and the kernel's copy into the page cache run side by side.
 ///
-/// Writes are plain blocking `write(2)` calls: they land in the page cache, and each is one buffer's worth.
+/// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
 final class UploadFile {
     /// 4 MiB: large enough that syscalls and hashing set-up cost nothing, small enough to keep RSS low.
     static let bufferCapacity = 4 << 20
+    static let maxBuffersInFlight = 2
 
     let path: String
+    private(set) var size: Int64 = 0
     private var descriptor: Int32
     private let hasher = SHA256Hasher()
-    private let buffer: UnsafeMutableRawBufferPointer
-    private var buffered = 0
-    private(set) var size: Int64 = 0
+    private var active: ByteBuffer
+    private var spare: [ByteBuffer] = []
+    private var inFlight: [(buffer: ByteBuffer, write: EventLoopFuture<Void>)] = []
+    private let threadPool = NIOThreadPool.singleton
+    private let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
 
     init(directory: URL) throws {
         path = directory.appendingPathComponent("upload-\(UUID().uuidString)").path
@@ -23,46 +29,58 @@ final class UploadFile {
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
         }
-        buffer = .allocate(byteCount: Self.bufferCapacity, alignment: 64)
+        active = ByteBufferAllocator().buffer(capacity: Self.bufferCapacity)
     }
 
     deinit {
-        buffer.deallocate()
-        if descriptor >= 0 {
+        guard descriptor >= 0 else { return }
+        // An upload dropped without `discard()`: close only after pending writes, so none lands on a reused fd.
+        let (descriptor, path) = (self.descriptor, self.path)
+        EventLoopFuture.andAllComplete(inFlight.map(\.write), on: eventLoop).whenComplete { _ in
             close(descriptor)
             unlink(path)
         }
     }
 
-    func append(_ bytes: ByteBuffer) throws {
-        try bytes.withUnsafeReadableBytes { try append(UnsafeRawBufferPointer($0)) }
-    }
-
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var remaining = bytes
-        while !remaining.isEmpty {
-            let count = min(remaining.count, Self.bufferCapacity - buffered)
-            (buffer.baseAddress! + buffered).copyMemory(from: remaining.baseAddress!, byteCount: count)
-            buffered += count
-            remaining = UnsafeRawBufferPointer(rebasing: remaining.dropFirst(count))
-            if buffered == Self.bufferCapacity { try flush() }
+    /// Copies `bytes` into the current buffer, handing full buffers to the writer.
+    func append(_ bytes: ByteBuffer) {
+        var bytes = bytes
+        while bytes.readableBytes > 0 {
+            let count = min(bytes.readableBytes, Self.bufferCapacity - active.readableBytes)
+            active.writeImmutableBuffer(bytes.readSlice(length: count)!)
+            if active.readableBytes == Self.bufferCapacity { submit() }
         }
     }
 
-    /// Writes what is buffered, makes it durable, closes the file and returns the content's hash.
+    /// Waits until few enough buffers are in flight; call between body chunks to keep memory bounded.
+    func throttle() async throws {
+        while inFlight.count > Self.maxBuffersInFlight {
+            try await completeOldestWrite()
+        }
+    }
+
+    /// Writes what is left, makes it durable, closes the file and returns the content's hash.
     /// The file stays on disk for the caller to install or discard.
-    func finish() throws -> String {
-        try flush()
-        guard fsync(descriptor) == 0 else {
-            throw CANStoreError.fault("could not sync upload file \(path): \(String(cString: strerror(errno)))")
+    func finish() async throws -> String {
+        submit()
+        while !inFlight.isEmpty { try await completeOldestWrite() }
+        let descriptor = self.descriptor
+        let path = self.path
+        try await threadPool.runIfActive {
+            guard fsync(descriptor) == 0 else {
+                throw CANStoreError.fault("could not sync upload file \(path): \(String(cString: strerror(errno)))")
+            }
         }
         close(descriptor)
-        descriptor = -1
+        self.descriptor = -1
         return hasher.finalizeHex()
     }
 
-    /// Drops the upload and its file.
-    func discard() {
+    /// Drops the upload and its file, once writes still in flight have finished with the descriptor.
+    func discard() async {
+        let pending = inFlight.map(\.write)
+        inFlight = []
+        try? await EventLoopFuture.andAllComplete(pending, on: eventLoop).get()
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1
@@ -70,20 +88,34 @@ final class UploadFile {
         unlink(path)
     }
 
-    private func flush() throws {
-        guard buffered > 0 else { return }
-        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<buffered])
-        hasher.update(chunk)
-        var written = 0
-        while written < chunk.count {
-            let result = write(descriptor, chunk.baseAddress! + written, chunk.count - written)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw CANStoreError.fault("could not write upload file \(path): \(String(cString: strerror(errno)))")
+    private func submit() {
+        guard active.readableBytes > 0 else { return }
+        let buffer = active
+        buffer.withUnsafeReadableBytes { hasher.update($0) }
+        let (descriptor, offset, path) = (self.descriptor, size, self.path)
+        let write = threadPool.runIfActive(eventLoop: eventLoop) {
+            try buffer.withUnsafeReadableBytes { bytes in
+                var written = 0
+                while written < bytes.count {
+                    let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written,
+                                        off_t(offset) + off_t(written))
+                    if result < 0 {
+                        if errno == EINTR { continue }
+                        throw CANStoreError.fault("could not write upload file \(path): \(String(cString: strerror(errno)))")
+                    }
+                    written += result
+                }
             }
-            written += result
         }
-        size += Int64(buffered)
-        buffered = 0
+        size += Int64(buffer.readableBytes)
+        inFlight.append((buffer, write))
+        active = spare.popLast() ?? ByteBufferAllocator().buffer(capacity: Self.bufferCapacity)
+    }
+
+    private func completeOldestWrite() async throws {
+        var (buffer, write) = inFlight.removeFirst()
+        try await write.get()
+        buffer.clear()
+        spare.append(buffer)
     }
 }
