@@ -36,8 +36,8 @@ final class TLSIdentity: @unchecked Sendable {
         var privateKey: gnutls_privkey_t?
         var publicKey: gnutls_pubkey_t?
         try Self.check(gnutls_privkey_init(&privateKey), "gnutls_privkey_init")
+        // The pcert made from the public key takes ownership of it: it must not be freed here.
         try Self.check(gnutls_pubkey_init(&publicKey), "gnutls_pubkey_init")
-        defer { gnutls_pubkey_deinit(publicKey) }
         var publicBytes = nodeID
         var seedBytes = Array(secretKey[0..<32])
         defer { for index in seedBytes.indices { seedBytes[index] = 0 } }

@@ -23,7 +23,7 @@ final class TransportTestNode: @unchecked Sendable {
         let identity = NodeIdentityView(nodeID: nodeID, secretKey: secretKey, syncPassphrase: "",
                                         dataDirectory: FileManager.default.temporaryDirectory.path)
         let instance = try PluginInstance(plugin: plugin, settingsJSON: json, identity: identity) { _, level, message in
-            if level.rawValue >= 2 { print("[quic \(level.rawValue)] \(message)") }
+            if level.rawValue >= 2 || ProcessInfo.processInfo.environment["QUIC_TEST_DEBUG"] != nil { print("[quic \(level.rawValue)] \(message)") }
         }
         transport = try PeerTransport(instance)
         try transport.start()

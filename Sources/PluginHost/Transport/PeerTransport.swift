@@ -27,6 +27,7 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
     }
 
     private let tables = Mutex(Tables())
+    private let stopped = Mutex(false)
 
     /// Wraps a loaded transport plugin and routes its callbacks here.
     public init(_ instance: PluginInstance) throws {
@@ -102,8 +103,13 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
         tables.withLock { $0.handlers[name] = handler }
     }
 
-    /// Stops the plugin; its connections close.
+    /// Stops the plugin; its connections close. Later calls do nothing.
     public func shutdown() {
+        let first = stopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         instance.shutdown()
         eventSink.finish()
     }
