@@ -1,0 +1,86 @@
+"""Moves the same files through CAN Sync and through Syncthing, back to back, and prints one table.
+
+Run by bench/sync-vs-syncthing.sh inside a network namespace that has only loopback; see that script for usage.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+
+from can_sync_side import CANSyncSide
+from common import Children, StepFailed, log
+from dataset import Dataset
+from report import render, samples_line
+from syncthing_side import SyncthingSide
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin-dir", help="directory with the release can-sync and plugin .so files")
+    parser.add_argument("--work", required=True, help="scratch directory for data and both systems' files")
+    parser.add_argument("--logs", required=True, help="directory for logs and results.json (kept)")
+    parser.add_argument("--only", choices=["both", "can-sync", "syncthing"], default="both")
+    parser.add_argument("--big-mib", type=int, default=1024, help="size of the single large file")
+    parser.add_argument("--latency-reps", type=int, default=20)
+    parser.add_argument("--latency-gap", type=float, default=0.5, help="seconds of quiet before each latency sample")
+    parser.add_argument("--log-level", default="notice", help="can-sync --log-level")
+    return parser.parse_args()
+
+
+def run_side(name, make_side):
+    """Runs one system's workloads; returns (results, failure). A failure keeps the results measured so far."""
+    children = Children()
+    side = None
+    try:
+        side = make_side(children)
+        return side.run_workloads(), None
+    except StepFailed as failure:
+        log(f"FAILED: {failure}")
+        return (side.results if side else {}), failure
+    finally:
+        children.stop_all()
+
+
+def main():
+    args = parse_arguments()
+    # As PID 1 of its namespace this process gets no default signal handling: ask for it explicitly.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _: sys.exit(128 + signum))
+
+    data_dir = os.path.join(args.work, "data")
+    log(f"generating data in {data_dir} ...")
+    dataset = Dataset(data_dir, big_mib=args.big_mib, latency_count=args.latency_reps)
+
+    can, can_failure, syncthing, syncthing_failure = {}, None, {}, None
+    if args.only in ("both", "can-sync"):
+        root = os.path.join(args.work, "can-sync")
+        can, can_failure = run_side("CAN Sync", lambda children: CANSyncSide(
+            dataset, root, args.logs, args.bin_dir, children, args.latency_gap, args.log_level))
+        shutil.rmtree(root, ignore_errors=True)
+        time.sleep(1)
+    if args.only in ("both", "syncthing"):
+        root = os.path.join(args.work, "syncthing")
+        syncthing, syncthing_failure = run_side("Syncthing", lambda children: SyncthingSide(
+            dataset, root, args.logs, children, args.latency_gap))
+        shutil.rmtree(root, ignore_errors=True)
+
+    with open(os.path.join(args.logs, "results.json"), "w") as f:
+        json.dump({"can_sync": can, "syncthing": syncthing,
+                   "can_sync_failure": str(can_failure) if can_failure else None,
+                   "syncthing_failure": str(syncthing_failure) if syncthing_failure else None}, f, indent=2)
+
+    print()
+    print(render(can, syncthing, can_failure, syncthing_failure))
+    print()
+    print(samples_line("CAN Sync latency samples", can.get("latency")))
+    print(samples_line("Syncthing latency samples (scan)", syncthing.get("latency_scan")))
+    print(samples_line("Syncthing latency samples (watch)", syncthing.get("latency_watch")))
+    return 1 if can_failure or syncthing_failure else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
