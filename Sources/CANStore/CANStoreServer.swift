@@ -13,6 +13,9 @@ import ServiceLifecycle
 /// try await ServiceGroup(services: [store, node], logger: logger).run()
 /// ```
 ///
+/// The API lives under `/api/v1/can/{index}`; each index 0...1023 is a separate store (its own SQLite
+/// database and content directory under `<dataDirectory>/index-N`), created on first use.
+///
 /// Opening the server opens index 0 (and any index already on disk), migrates its database and removes
 /// uploads abandoned by an earlier process, so a failure there is thrown from `init`, not from `run`.
 public final class CANStoreServer: Service, Sendable {

@@ -53,6 +53,44 @@ final class CANStoreDurabilityTests: CANStoreTestCase {
         XCTAssertEqual(observed3, 0)
     }
 
+    func testAbandonedUploadIsCleanedUpAtOnce() async throws {
+        let boundary = "gone"
+        let (stream, feed) = AsyncStream.makeStream(of: ByteBuffer.self)
+        var request = HTTPClientRequest(url: store.baseURL + "/ingest")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .stream(stream, length: .known(64 << 20))
+        let upload = Task { try await CANClient.sharedHTTPClient.execute(request, timeout: .seconds(60)) }
+        feed.yield(ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n"))
+        let chunk = ByteBuffer(bytes: awkwardBytes(count: 1 << 20))
+        for _ in 0..<10 { feed.yield(chunk) }
+        let started = await eventually(timeout: 20) { !self.uploadFiles().isEmpty }
+        XCTAssertTrue(started, "the upload should have reached the store")
+
+        upload.cancel()
+        feed.finish()
+        _ = try? await upload.value
+        let cleaned = await eventually(timeout: 20) { self.uploadFiles().isEmpty }
+        XCTAssertTrue(cleaned, "an upload whose client went away must not leave its file: \(uploadFiles())")
+        let health = try await client.health()
+        XCTAssertEqual(health.assets, 0)
+    }
+
+    func testConcurrentIngestsOfTheSameContentStoreItOnce() async throws {
+        let path = try makeFile("same.bin", awkwardBytes(count: 6 << 20))
+        let client = self.client!
+        async let first = client.ingest(fileAt: path, options: IngestOptions(tags: ["one"]))
+        async let second = client.ingest(fileAt: path, options: IngestOptions(tags: ["two"]))
+        let results = try await [first, second]
+        XCTAssertEqual(results[0].hash, results[1].hash)
+        XCTAssertEqual(results.filter { $0.duplicate == false }.count, 1, "exactly one ingest creates the asset")
+        let stored = try await client.meta(results[0].hash)
+        XCTAssertEqual(Set(stored.tags), ["one", "two"])
+        let page = try await client.list()
+        XCTAssertEqual(page.total, 1)
+        XCTAssertEqual(uploadFiles(), [])
+    }
+
     func testClientRetriesUntilTheServiceIsUp() async throws {
         store.stop()
         let patient = CANClient(baseURL: store.baseURL, retryPolicy: CANRetryPolicy(

@@ -39,8 +39,9 @@ class CANStoreTestCase: XCTestCase {
 
     /// Random bytes with multipart-looking sequences sprinkled in, so the parser's boundary matching is exercised.
     func awkwardBytes(count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let random = FileHandle(forReadingAtPath: "/dev/urandom")!
+        defer { try? random.close() }
+        var bytes = [UInt8](random.readData(ofLength: count))
         let decoy = Array("\r\n--can-sync-\r\n--\r\n".utf8)
         var index = 100
         while index + decoy.count < bytes.count {
