@@ -92,15 +92,16 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
     }
 
     func testBacksOffOnRateLimitsHonoursRetryAfterAndStillConverges() async throws {
-        // Every 5th request is refused; each refusal asks for a pause eight times the normal read spacing.
+        // Every 5th request is refused with 429, asking for a pause eight times the normal read spacing;
+        // every 13th other request fails with 500.
         let retryAfter = 1.0
-        let server = PkarrRelayServer(faults: RelayFaults(inject429Every: 5, retryAfterSeconds: Int(retryAfter)))
+        let server = PkarrRelayServer(faults: RelayFaults(inject429Every: 5, retryAfterSeconds: Int(retryAfter), inject500Every: 13))
         let relay = try await server.start()
         for index in 0..<3 {
             try startNode(index, passphrase: "rate limited rendezvous", settings: fastSettings([relay.url], republish: 3, ttl: 15))
         }
 
-        let converged = await eventually(timeout: 60) { everyNodeFoundTheOthers() }
+        let converged = await eventually(timeout: 90) { everyNodeFoundTheOthers() }
         XCTAssertTrue(converged, "peers found: \(nodes.map { $0.services.peers.keys.map(\.short) })\n\(logs.text)")
         for node in nodes { node.instance.shutdown() }
         nodes = []
@@ -109,6 +110,7 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
         let requests = server.statistics.snapshot().requests
         let limited = requests.filter { $0.status == 429 }
         XCTAssertGreaterThan(limited.count, 3, "the relay rate limited the nodes")
+        XCTAssertGreaterThan(requests.filter { $0.status == 500 }.count, 1, "the relay failed some requests")
         XCTAssertEqual(Set(requests.map(\.client)).count, 3, "each node sends its own User-Agent")
         for client in Set(requests.map(\.client)) {
             let mine = requests.filter { $0.client == client }
@@ -117,6 +119,21 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(gap, retryAfter - 0.05, "\(client) asked again \(gap) s after a 429 with Retry-After \(retryAfter)")
             }
         }
+    }
+
+    func testConvergesWhenTheFirstRelayIsDown() async throws {
+        let server = PkarrRelayServer()
+        let relay = try await server.start()
+        let deadRelay = "http://127.0.0.1:\(LoopbackPorts.freeTCPPort())"
+        for index in 0..<3 { try startNode(index, passphrase: "two relays", settings: fastSettings([deadRelay, relay.url])) }
+
+        let converged = await eventually(timeout: 30) { everyNodeFoundTheOthers() }
+        XCTAssertTrue(converged, "peers found: \(nodes.map { $0.services.peers.keys.map(\.short) })\n\(logs.text)")
+        XCTAssertEqual(Set(try claimedNodeIDs(server)), Set(nodes.map(\.id.hex)))
+        XCTAssertTrue(logs.contains("pausing this relay"), "the dead relay was backed off from")
+        for node in nodes { node.instance.shutdown() }
+        nodes = []
+        await relay.stop()
     }
 
     func testEmptyPassphraseMakesNoRequests() async throws {
