@@ -12,7 +12,8 @@
 ///     ..      1+..  record count N (1...64), then N member records
 ///     end-32  32    MAC (see `GossipAuthenticator`)
 ///
-/// A member record is: node id (32) ‖ age u32 (ms since the sender last heard from that node itself) ‖
+/// A member record is: node id (32) ‖ age u32 (ms since the sender last heard from that node itself;
+/// the receiver adds the message's time in transit, its clock minus the timestamp) ‖
 /// address count A (0...8) ‖ A × (length byte ‖ UTF-8 "IPv4:port" or "[IPv6]:port").
 /// Record 0 is the message's subject: the joining node in FORWARD_JOIN, the originator in SHUFFLE, the
 /// sender itself in every other kind. Later records are a sample of members the sender knows.

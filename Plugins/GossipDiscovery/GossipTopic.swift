@@ -106,10 +106,18 @@ final class GossipTopic {
     // MARK: Receiving
 
     /// Handles an authenticated message from `message.sender`.
-    func receive(_ message: GossipMessage) {
+    func receive(_ received: GossipMessage) {
+        // Ages grow by the time the message spent in transit (by the sender's clock), so a record never
+        // looks fresher here than it was there; a clock running ahead only makes records look older.
+        var message = received
+        let transit = UInt32(clamping: wallNow > message.timestamp ? wallNow - message.timestamp : 0)
+        for index in message.records.indices {
+            let (aged, overflow) = message.records[index].ageMilliseconds.addingReportingOverflow(transit)
+            message.records[index].ageMilliseconds = overflow ? .max : aged
+        }
         let sender = message.sender
         let subjectIsSender = message.subject.nodeID == sender
-        learn(MemberRecord(nodeID: sender, ageMilliseconds: 0,
+        learn(MemberRecord(nodeID: sender, ageMilliseconds: transit,
                            addresses: subjectIsSender ? message.subject.addresses : []))
         for record in message.records where record.nodeID != sender { learn(record) }
 
