@@ -1,8 +1,8 @@
 import Pkarr
 
 /// What a node writes into the slot it holds: TXT records under `_can-sync` (relative to the slot key),
-/// one `id=<64 hex node id>` and one `addr=<IPv4:port | [IPv6]:port>` per address. Readers ignore
-/// other `key=value` strings so the record can grow.
+/// one `id=<64 hex node id>` and one `addr=<IPv4:port | [IPv6]:port>` per address. Readers skip
+/// malformed addresses and other `key=value` strings, so the record can grow.
 struct SlotAnnouncement: Equatable, Sendable {
     static let ownerName = "_can-sync"
 
@@ -37,7 +37,7 @@ struct SlotAnnouncement: Equatable, Sendable {
             case "id":
                 guard value.utf8.count == 64, let bytes = [UInt8](hexEncoded: value) else { return nil }
                 nodeID = bytes
-            case "addr" where !value.isEmpty:
+            case "addr" where PeerAddress.isValid(value):
                 addresses.append(value)
             default:
                 continue

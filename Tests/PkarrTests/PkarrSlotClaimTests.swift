@@ -23,7 +23,10 @@ final class PkarrSlotClaimTests: XCTestCase {
     private func announcement(_ keyPair: Ed25519KeyPair, _ timestamp: UInt64, nodeID: [UInt8]?, port: Int = 9000) throws -> SignedPacket {
         let records = nodeID.map { id in
             [DNSRecord(name: "_can-sync", ttl: 30, data: .txt("id=\(id.hexEncoded)")),
-             DNSRecord(name: "_can-sync", ttl: 30, data: .txt("addr=127.0.0.2:\(port)"))]
+             DNSRecord(name: "_can-sync", ttl: 30, data: .txt("addr=127.0.0.2:\(port)")),
+             // Malformed addresses must never reach the host.
+             DNSRecord(name: "_can-sync", ttl: 30, data: .txt("addr=127.0.0.300:1")),
+             DNSRecord(name: "_can-sync", ttl: 30, data: .txt("addr=[::1]:70000"))]
         } ?? [DNSRecord(name: "_can-sync", ttl: 30, data: .txt("hello=world"))]
         return try SignedPacket(keyPair: keyPair, timestamp: timestamp, records: records)
     }
