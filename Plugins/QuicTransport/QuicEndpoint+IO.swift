@@ -320,7 +320,9 @@ extension QuicEndpoint {
             }
         }
         flush(connection, length: batchLength, segment: segment, to: batchRemote)
-        ngtcp2_conn_update_pkt_tx_time(conn, now)
+        // Pacing starts with the handshake done: paced from the 333 ms initial RTT estimate, the
+        // client's first Initial would hold back the first stream bytes by ~25 ms.
+        if connection.established { ngtcp2_conn_update_pkt_tx_time(conn, now) }
     }
 
     private func account(_ stream: QuicStream, accepted: ngtcp2_ssize, offered: Int, flags: UInt32, in connection: QuicConnection) {

@@ -170,6 +170,7 @@ final class QuicEndpoint: @unchecked Sendable {
         result.initial_ts = now
         result.handshake_timeout = UInt64(settings.handshakeTimeoutMs) * NGTCP2_MILLISECONDS
         result.max_tx_udp_payload_size = settings.maxUDPPayload
+        if Self.ngtcp2LogRequested { quic_shim_enable_ngtcp2_log(&result) }
         result.cc_algo = switch settings.congestionControl {
         case "bbr": NGTCP2_CC_ALGO_BBR2
         case "reno": NGTCP2_CC_ALGO_RENO
@@ -177,6 +178,9 @@ final class QuicEndpoint: @unchecked Sendable {
         }
         return result
     }
+
+    /// CAN_SYNC_NGTCP2_LOG=1 in the environment sends ngtcp2's packet log to stderr, for debugging.
+    static let ngtcp2LogRequested = ProcessInfo.processInfo.environment["CAN_SYNC_NGTCP2_LOG"] == "1"
 
     func transportParams() -> ngtcp2_transport_params {
         var params = ngtcp2_transport_params()

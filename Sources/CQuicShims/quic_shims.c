@@ -228,3 +228,18 @@ void quic_shim_eventfd_drain(int fd) {
 void quic_shim_gnutls_free(void *ptr) {
     gnutls_free(ptr);
 }
+
+#include <stdarg.h>
+
+static void ngtcp2_log_to_stderr(void *user_data, const char *format, ...) {
+    (void)user_data;
+    va_list args;
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+}
+
+void quic_shim_enable_ngtcp2_log(ngtcp2_settings *settings) {
+    settings->log_printf = ngtcp2_log_to_stderr;
+}

@@ -46,4 +46,9 @@ void quic_shim_eventfd_drain(int fd);
 /** gnutls_free is a global function pointer, which Swift 6 refuses to read. */
 void quic_shim_gnutls_free(void *ptr);
 
+
+
+#include <ngtcp2/ngtcp2.h>
+/** Sends ngtcp2's own debug log to stderr (the log callback is variadic, which Swift cannot provide). */
+void quic_shim_enable_ngtcp2_log(ngtcp2_settings *settings);
 #endif
