@@ -26,8 +26,9 @@ final class TicketDiscoveryTests: XCTestCase {
         let directory = try TemporaryDirectory("tickets")
         let network = try DiscoveryTestNetwork(pluginName: "TicketDiscovery")
         defer { network.stopAll() }
-        let first = try network.addNode(settings: settings(directory))
-        let second = try network.addNode(settings: settings(directory))
+        // Nothing but the shared directory: the default one-second poll.
+        let first = try network.addNode(settings: #"{"ticket_dir": "\#(directory.path)"}"#)
+        let second = try network.addNode(settings: #"{"ticket_dir": "\#(directory.path)"}"#)
         try first.start()
         try second.start()
 
