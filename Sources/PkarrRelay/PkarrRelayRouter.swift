@@ -100,11 +100,15 @@ struct PkarrRelayRouter: Sendable {
         } catch {
             return text(.badRequest, "invalid signed packet for \(key.zBase32): \(error)")
         }
-        switch store.put(packet) {
-        case .stored:
-            return Response(status: .noContent)
-        case .olderThanStored(let stored):
-            return text(.conflict, "timestamp \(packet.timestamp) is not more recent than the stored \(stored)")
+        do {
+            switch try store.put(packet) {
+            case .stored:
+                return Response(status: .noContent)
+            case .olderThanStored(let stored):
+                return text(.conflict, "timestamp \(packet.timestamp) is not more recent than the stored \(stored)")
+            }
+        } catch {
+            return text(.internalServerError, "\(error)")
         }
     }
 

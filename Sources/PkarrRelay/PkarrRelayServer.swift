@@ -4,15 +4,18 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// A pkarr relay (the HTTP API public relays offer, minus the DHT) with in-memory storage.
+/// A pkarr relay (the HTTP API public relays offer, minus the DHT), storing packets in memory and
+/// optionally in a directory.
 /// Runs in-process for tests via `start`, or as the `pkarr-relay` executable via `run`.
 public final class PkarrRelayServer: Sendable {
-    public let store = RelayStore()
+    public let store: RelayStore
     public let statistics = RelayStatistics()
     private let injector: FaultInjector
     private let logger: Logger
 
-    public init(faults: RelayFaults = RelayFaults(), logger: Logger = Logger(label: "pkarr-relay")) {
+    /// A relay keeping packets in memory, or also in `store`'s directory.
+    public init(store: RelayStore = RelayStore(), faults: RelayFaults = RelayFaults(), logger: Logger = Logger(label: "pkarr-relay")) {
+        self.store = store
         injector = FaultInjector(faults)
         self.logger = logger
     }

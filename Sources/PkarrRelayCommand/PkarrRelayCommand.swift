@@ -8,7 +8,7 @@ import PkarrRelay
 struct PkarrRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pkarr-relay",
-        abstract: "A pkarr relay: PUT/GET /<z32-key> with signed packets, kept in memory.",
+        abstract: "A pkarr relay: PUT/GET /<z32-key> with signed packets, kept in memory (or a directory).",
         discussion: """
             Admin endpoints (loopback clients only): GET /_stats, DELETE /_stats, GET/PUT /_faults.
             PUT /_faults takes {"inject_429_every": N, "retry_after_secs": S, "inject_500_every": M}.
@@ -29,6 +29,9 @@ struct PkarrRelayCommand: AsyncParsableCommand {
     @Option(name: .customLong("inject-500-every"), help: "Answer every Nth pkarr request with 500 (0: never).")
     var inject500Every = 0
 
+    @Option(help: "Keep packets in this directory too, so they survive a restart (default: memory only).")
+    var storageDir: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -44,7 +47,8 @@ struct PkarrRelayCommand: AsyncParsableCommand {
         var logger = Logger(label: "pkarr-relay")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let faults = RelayFaults(inject429Every: inject429Every, retryAfterSeconds: retryAfter, inject500Every: inject500Every)
-        let server = PkarrRelayServer(faults: faults, logger: logger)
+        let store = try storageDir.map { try RelayStore(directory: URL(fileURLWithPath: $0)) } ?? RelayStore()
+        let server = PkarrRelayServer(store: store, faults: faults, logger: logger)
         let host = host
         try await server.run(host: host, port: port) { bound in
             FileHandle.standardOutput.write(Data("pkarr-relay listening on http://\(host):\(bound)\n".utf8))

@@ -11,7 +11,8 @@ final class PkarrRelayProcessTests: XCTestCase {
     private var base = ""
 
     private func startRelay(_ extra: [String] = []) async throws {
-        let directory = try TemporaryDirectory("pkarr-relay")
+        relay?.stop()
+        let directory = try self.directory ?? TemporaryDirectory("pkarr-relay")
         let port = LoopbackPorts.freeTCPPort()
         let relay = try ChildProcess(BuildProducts.executable("pkarr-relay"),
                                      ["--host", "127.0.0.1", "--port", String(port)] + extra,
@@ -123,6 +124,27 @@ final class PkarrRelayProcessTests: XCTestCase {
         XCTAssertEqual(reply.status, 204)
         reply = try await HTTPExchange.send("GET", "\(base)/_stats")
         XCTAssertEqual(try JSONDecoder().decode(RelayStatistics.Snapshot.self, from: Data(reply.body)).total, 0)
+    }
+
+    func testStorageDirectoryKeepsPacketsAcrossRestarts() async throws {
+        let storage = try TemporaryDirectory("pkarr-relay-storage")
+        try await startRelay(["--storage-dir", storage.path])
+        let keyPair = Ed25519KeyPair.random()
+        let url = "\(base)/\(keyPair.publicKey.zBase32)"
+        let signed = try packet(keyPair, PkarrClock.nowMicroseconds())
+        var reply = try await HTTPExchange.send("PUT", url, body: signed.relayPayload)
+        XCTAssertEqual(reply.status, 204)
+        try "not a packet".write(to: storage.file(zeroKey.publicKey.zBase32), atomically: true, encoding: .utf8)
+
+        try await startRelay(["--storage-dir", storage.path])
+        reply = try await HTTPExchange.send("GET", "\(base)/\(keyPair.publicKey.zBase32)")
+        XCTAssertEqual(reply.status, 200, relay?.output ?? "")
+        XCTAssertEqual(reply.body, signed.relayPayload)
+        reply = try await HTTPExchange.send("GET", "\(base)/\(zeroKey.publicKey.zBase32)")
+        XCTAssertEqual(reply.status, 404, "a corrupt file is skipped")
+        reply = try await HTTPExchange.send("PUT", "\(base)/\(keyPair.publicKey.zBase32)",
+                                            body: try packet(keyPair, signed.timestamp - 1).relayPayload)
+        XCTAssertEqual(reply.status, 409, "the reloaded packet still wins over an older one")
     }
 
     func testEmbeddedRelayServesInProcess() async throws {

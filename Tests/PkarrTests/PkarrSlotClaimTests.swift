@@ -52,11 +52,11 @@ final class PkarrSlotClaimTests: XCTestCase {
         for slot in 0..<7 {
             let id = Ed25519KeyPair.random().publicKey.bytes
             others[NodeID(bytes: id)] = ["127.0.0.2:\(9000 + slot)"]
-            XCTAssertEqual(server.store.put(try announcement(slots[slot], now, nodeID: id, port: 9000 + slot)), .stored)
+            XCTAssertEqual(try server.store.put(try announcement(slots[slot], now, nodeID: id, port: 9000 + slot)), .stored)
         }
         // Slot 7 holds no node, but its timestamp is an hour ahead: only max(now, seen + 1) can replace it.
         let future = now + 3_600_000_000
-        XCTAssertEqual(server.store.put(try announcement(slots[7], future, nodeID: nil)), .stored)
+        XCTAssertEqual(try server.store.put(try announcement(slots[7], future, nodeID: nil)), .stored)
 
         let plugin = try PluginLoader.load(path: BuildProducts.plugin("PkarrDiscovery"))
         let directory = try TemporaryDirectory("pkarr-claim")
@@ -84,8 +84,8 @@ final class PkarrSlotClaimTests: XCTestCase {
         // A live node takes slot 7 with a newer packet, and slot 2 is freed (newer packet without a node id).
         let usurper = Ed25519KeyPair.random().publicKey.bytes
         let taken = try announcement(slots[7], server.store.get(slots[7].publicKey)!.timestamp + 1, nodeID: usurper, port: 9100)
-        XCTAssertEqual(server.store.put(taken), .stored)
-        XCTAssertEqual(server.store.put(try announcement(slots[2], PkarrClock.nowMicroseconds() + 1, nodeID: nil)), .stored)
+        XCTAssertEqual(try server.store.put(taken), .stored)
+        XCTAssertEqual(try server.store.put(try announcement(slots[2], PkarrClock.nowMicroseconds() + 1, nodeID: nil)), .stored)
 
         let moved = await eventually(timeout: 20) { holder(server, slots[2]) == me.hex }
         XCTAssertTrue(moved, "slot 2 holder: \(holder(server, slots[2]) ?? "none")\n\(logs.text)")
