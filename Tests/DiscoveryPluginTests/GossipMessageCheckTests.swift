@@ -77,7 +77,7 @@ final class GossipMessageCheckTests: XCTestCase {
         }
     }
 
-    func testAFloodOfJoinsCannotRaiseTheSendRateAboveTheCap() async throws {
+    func testAFloodOfJoinsStaysWithinTheSendCapAndActiveViewBound() async throws {
         let network = try DiscoveryTestNetwork(pluginName: "GossipDiscovery")
         defer { network.stopAll() }
         let library = GossipLibrary()
@@ -103,6 +103,24 @@ final class GossipMessageCheckTests: XCTestCase {
         XCTAssertLessThanOrEqual(Double(sent), bound, "sent \(sent) messages in \(elapsed) s")
         // 400 JOINs ask for ~2000 answers; the cap, not a lack of work, is what held the rate down.
         XCTAssertGreaterThanOrEqual(sent, cap)
+
+        // The active view stays bounded: each timer tick sends one keepalive (NEIGHBOR with only ACK)
+        // per active neighbour, and ticks are an interval apart.
+        func keepaliveBursts() -> [Set<NodeID>] {
+            var bursts: [(at: Date, peers: Set<NodeID>)] = []
+            for message in network.sent(by: node, since: start) where library.decode(message).map({ $0.kind == .neighbor && $0.flags == 2 }) == true {
+                if let last = bursts.last, message.at.timeIntervalSince(last.at) < interval / 3 {
+                    bursts[bursts.count - 1].peers.insert(message.to)
+                } else {
+                    bursts.append((message.at, [message.to]))
+                }
+            }
+            return bursts.map(\.peers)
+        }
+        let ticked = await eventually(timeout: 10) { keepaliveBursts().count >= 3 }
+        XCTAssertTrue(ticked, "no keepalives after the flood")
+        XCTAssertTrue(keepaliveBursts().allSatisfy { $0.count <= 5 }, "active view over 5: \(keepaliveBursts().map(\.count))")
+        XCTAssertTrue(keepaliveBursts().contains { $0.count == 5 }, "the flood never filled the active view")
         print("gossip flood: 400 JOINs in, \(sent) messages out in \(String(format: "%.2f", elapsed)) s (cap \(cap) per \(interval) s)")
     }
 }
