@@ -79,6 +79,9 @@ final class AssetStore: Sendable {
 
     /// Stores an uploaded, hashed file with its metadata; content already present yields the existing
     /// asset with the new tags merged and `duplicate: true`.
+    ///
+    /// The upload is renamed into place inside the write transaction, and deletes unlink inside theirs, so
+    /// an ingest and a delete of the same content can never leave a row without its bytes.
     func ingest(_ form: IngestForm) async throws -> Asset {
         if let expected = form.expectedHash, expected != form.hash {
             await form.upload.discard()
@@ -86,60 +89,37 @@ final class AssetStore: Sendable {
                 "content hash \(form.hash) does not match expected_hash \(expected); nothing was stored")
         }
         let hash = form.hash
-        if let existing = try await asset(hash), !existing.isDeleted {
-            await form.upload.discard()
-            return try await mergeDuplicate(hash: hash, tags: form.tags)
-        }
-        let hadBlob = blobs.contains(hash)
-        try blobs.install(upload: form.upload.path, as: hash)
         let now = Self.now()
         let template = Asset(
             hash: hash, size: form.upload.size, mimeType: form.mimeType, application: form.application,
             tags: form.tags, user: form.user, filename: form.filename, metadata: form.metadata,
             createdAt: form.createdAt ?? now, updatedAt: now, deleted: false)
-        let tags = form.tags
+        let (tags, uploadPath, blobs) = (form.tags, form.upload.path, self.blobs)
+        let asset: Asset
         do {
-            let (asset, seq) = try await database.write { db -> (Asset, Int64) in
+            asset = try await database.write { db -> Asset in
                 if let existing = try AssetRow.fetch(db, hash: hash), !existing.isDeleted {
-                    // Another upload of the same content committed first.
                     return try Self.merge(db, existing, tags: tags)
                 }
+                try blobs.install(upload: uploadPath, as: hash)
                 var asset = template
                 asset.seq = try AssetRow.nextSeq(db)
                 try AssetRow.save(db, asset)
                 asset.duplicate = false
-                return (asset, asset.seq ?? 0)
+                return asset
             }
-            changes.publish(seq)
-            return asset
         } catch {
-            if !hadBlob, await !isRecorded(hash) { blobs.remove(hash) }
+            await form.upload.discard()
+            if let error = error as? CANStoreError { throw error }
             throw CANStoreError.fault("could not record asset \(hash): \(error)")
         }
-    }
-
-    /// Whether a row for `hash` exists; when the database cannot tell, assume it does so no bytes are lost.
-    private func isRecorded(_ hash: String) async -> Bool {
-        do {
-            return try await asset(hash) != nil
-        } catch {
-            return true
-        }
-    }
-
-    private func mergeDuplicate(hash: String, tags: [String]) async throws -> Asset {
-        let (asset, seq) = try await database.write { db -> (Asset, Int64) in
-            guard let existing = try AssetRow.fetch(db, hash: hash) else {
-                throw CANStoreError.fault("asset \(hash) vanished while merging a duplicate ingest; retry the ingest")
-            }
-            return try Self.merge(db, existing, tags: tags)
-        }
-        changes.publish(seq)
+        if asset.duplicate == true { await form.upload.discard() }
+        changes.publish(asset.seq ?? 0)
         return asset
     }
 
     /// Adds `tags` the asset lacks; only an actual change bumps `seq` and `updated_at`.
-    private static func merge(_ db: Database, _ existing: Asset, tags: [String]) throws -> (Asset, Int64) {
+    private static func merge(_ db: Database, _ existing: Asset, tags: [String]) throws -> Asset {
         var asset = existing
         let added = tags.filter { !existing.tags.contains($0) }
         if !added.isEmpty {
@@ -149,7 +129,7 @@ final class AssetStore: Sendable {
             try AssetRow.save(db, asset)
         }
         asset.duplicate = true
-        return (asset, asset.seq ?? 0)
+        return asset
     }
 
     /// Replaces the fields present in `patch`; always bumps `seq` and `updated_at`.
@@ -170,21 +150,20 @@ final class AssetStore: Sendable {
 
     /// Marks the asset deleted (bumping `seq`) and reclaims its bytes; deleting again changes nothing.
     func delete(_ hash: String) async throws -> Asset {
-        let (asset, changed) = try await database.write { db -> (Asset, Bool) in
+        let blobs = self.blobs
+        let asset = try await database.write { db -> Asset in
             guard var asset = try AssetRow.fetch(db, hash: hash) else {
                 throw CANStoreError.notFound("no asset \(hash) in this store")
             }
-            if asset.isDeleted { return (asset, false) }
+            if asset.isDeleted { return asset }
             asset.deleted = true
             asset.seq = try AssetRow.nextSeq(db)
             asset.updatedAt = Self.now()
             try AssetRow.save(db, asset)
-            return (asset, true)
-        }
-        if changed {
             blobs.remove(hash)
-            changes.publish(asset.seq ?? 0)
+            return asset
         }
+        changes.publish(asset.seq ?? 0)
         return asset
     }
 }
