@@ -20,9 +20,8 @@ struct BlobDirectory: Sendable {
             .appendingPathComponent(hash).path
     }
 
-    func contains(_ hash: String) -> Bool { FileManager.default.fileExists(atPath: path(for: hash)) }
-
-    /// Moves a finished upload into place; if the content is already there the upload is dropped instead.
+    /// Moves a finished upload into place with one rename; a file already there has the same bytes, so
+    /// replacing it is harmless.
     func install(upload path: String, as hash: String) throws {
         let target = self.path(for: hash)
         let shard = (target as NSString).deletingLastPathComponent
