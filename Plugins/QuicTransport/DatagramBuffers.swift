@@ -6,11 +6,14 @@ import Glibc
 /// The I/O thread's fixed buffers: a batch of receive slots for recvmmsg, a send area that holds
 /// one GSO batch, and the vectors handed to ngtcp2. Allocated once, used only under the lock.
 final class DatagramBuffers {
-    static let batch = 64
+    static let batch = 32
     /// Largest datagram accepted: also advertised to peers as max_udp_payload_size.
-    let slotSize: Int
+    let maxDatagram: Int
+    /// A receive slot holds one message: a datagram, or with UDP GRO a burst of them (up to 64 KiB).
+    let slotSize = 65_536
     let receive: UnsafeMutablePointer<UInt8>
     let lengths: UnsafeMutablePointer<Int>
+    let segments: UnsafeMutablePointer<Int>
     let addresses: UnsafeMutablePointer<sockaddr_storage>
     let addressLengths: UnsafeMutablePointer<socklen_t>
     let send: UnsafeMutablePointer<UInt8>
@@ -22,9 +25,10 @@ final class DatagramBuffers {
     static let controlSize = 2048
 
     init(maxPayload: Int) {
-        slotSize = max(2048, (maxPayload + 64 + 1023) / 1024 * 1024)
+        maxDatagram = max(2048, (maxPayload + 64 + 1023) / 1024 * 1024)
         receive = .allocate(capacity: Self.batch * slotSize)
         lengths = .allocate(capacity: Self.batch)
+        segments = .allocate(capacity: Self.batch)
         addresses = .allocate(capacity: Self.batch)
         addressLengths = .allocate(capacity: Self.batch)
         sendCapacity = Self.batch * maxPayload

@@ -17,6 +17,7 @@ extension QuicEndpoint {
     /// The I/O thread: wait for datagrams, wake-ups or the next ngtcp2 timer; feed ngtcp2; write
     /// what it has to send; then, without the lock, make the queued host callbacks.
     func runLoop() {
+        quic_shim_set_timer_slack(1_000)
         var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
         var busy = false
         while true {
@@ -61,12 +62,20 @@ extension QuicEndpoint {
 
     private func receiveBatch(now: UInt64) -> Int {
         let count = Int(quic_shim_recv_batch(socket, io.receive, io.slotSize, DatagramBuffers.batch, io.lengths,
-                                             io.addresses, io.addressLengths))
+                                             io.segments, io.addresses, io.addressLengths))
         guard count > 0 else { return 0 }
         for index in 0..<count where io.lengths[index] > 0 {
-            let from = UnsafeRawPointer(io.addresses + index).assumingMemoryBound(to: sockaddr.self)
-            handleDatagram(io.receive + index * io.slotSize, io.lengths[index],
-                           from: SocketAddress(from, length: io.addressLengths[index]), now: now)
+            let from = SocketAddress(UnsafeRawPointer(io.addresses + index).assumingMemoryBound(to: sockaddr.self),
+                                     length: io.addressLengths[index])
+            let message = io.receive + index * io.slotSize
+            let length = io.lengths[index]
+            let segment = max(1, io.segments[index])
+            var offset = 0
+            while offset < length {
+                let size = min(segment, length - offset)
+                handleDatagram(message + offset, size, from: from, now: now)
+                offset += size
+            }
         }
         afterPackets()
         return count

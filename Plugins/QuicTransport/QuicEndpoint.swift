@@ -192,7 +192,7 @@ final class QuicEndpoint: @unchecked Sendable {
         params.initial_max_streams_uni = 0
         params.max_idle_timeout = UInt64(settings.idleTimeoutMs) * NGTCP2_MILLISECONDS
         params.active_connection_id_limit = 4
-        params.max_udp_payload_size = UInt64(io.slotSize)
+        params.max_udp_payload_size = UInt64(io.maxDatagram)
         return params
     }
 

@@ -18,6 +18,12 @@ int quic_shim_ppoll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns) {
     return ppoll(fds, nfds, &ts, NULL);
 }
 
+#include <sys/prctl.h>
+
+void quic_shim_set_timer_slack(unsigned long nanoseconds) {
+    prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+
 uint64_t quic_shim_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -112,6 +118,9 @@ int quic_shim_udp_bind(const struct sockaddr *addr, socklen_t len, int buffer_by
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof(buffer_bytes));
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_bytes, sizeof(buffer_bytes)) != 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof(buffer_bytes));
+    /* Coalesced receive: a GSO burst from the peer arrives as one buffer instead of many datagrams. */
+    int on = 1;
+    setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
     if (bind(fd, addr, len) != 0) {
         int e = errno;
         close(fd);
@@ -122,10 +131,11 @@ int quic_shim_udp_bind(const struct sockaddr *addr, socklen_t len, int buffer_by
 
 #define MAX_BATCH 64
 
-int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t *lens,
+int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t *lens, size_t *segs,
                          struct sockaddr_storage *addrs, socklen_t *addr_lens) {
     struct mmsghdr msgs[MAX_BATCH];
     struct iovec iovs[MAX_BATCH];
+    char controls[MAX_BATCH][CMSG_SPACE(sizeof(int))];
     if (count > MAX_BATCH) count = MAX_BATCH;
     memset(msgs, 0, sizeof(msgs[0]) * count);
     for (size_t i = 0; i < count; i++) {
@@ -135,6 +145,8 @@ int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &addrs[i];
         msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+        msgs[i].msg_hdr.msg_control = controls[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof(controls[i]);
     }
     int n = recvmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT, NULL);
     if (n < 0) {
@@ -144,7 +156,15 @@ int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t
     for (int i = 0; i < n; i++) {
         /* A truncated datagram is useless to QUIC: report it as empty so it is dropped. */
         lens[i] = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? 0 : msgs[i].msg_len;
+        segs[i] = lens[i];
         addr_lens[i] = msgs[i].msg_hdr.msg_namelen;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr); cm; cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm)) {
+            if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+                int size;
+                memcpy(&size, CMSG_DATA(cm), sizeof(size));
+                if (size > 0) segs[i] = (size_t)size;
+            }
+        }
     }
     return n;
 }

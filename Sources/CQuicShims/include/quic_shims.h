@@ -9,6 +9,9 @@
 /** ppoll with a nanosecond timeout (timeout_ns < 0 waits forever): ngtcp2 timers need sub-ms resolution. */
 int quic_shim_ppoll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns);
 
+/** Sets the calling thread's timer slack (default 50 us): pacing sleeps are often shorter than that. */
+void quic_shim_set_timer_slack(unsigned long nanoseconds);
+
 /** CLOCK_MONOTONIC in nanoseconds: the clock ngtcp2 timestamps use. */
 uint64_t quic_shim_now_ns(void);
 
@@ -25,9 +28,10 @@ int quic_shim_map_v4_to_v6(const struct sockaddr_storage *in, struct sockaddr_st
     Returns the fd, or -errno. IPv6 sockets are dual-stack. */
 int quic_shim_udp_bind(const struct sockaddr *addr, socklen_t len, int buffer_bytes);
 
-/** Receives up to `count` datagrams with recvmmsg into slots of `slot` bytes starting at buf.
-    Returns the number received (0 when none are waiting) or -errno. */
-int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t *lens,
+/** Receives up to `count` messages with recvmmsg into slots of `slot` bytes starting at buf.
+    With UDP GRO a message holds several datagrams of segs[i] bytes each (the last may be shorter);
+    without, segs[i] == lens[i]. Returns the number of messages (0 when none wait) or -errno. */
+int quic_shim_recv_batch(int fd, uint8_t *buf, size_t slot, size_t count, size_t *lens, size_t *segs,
                          struct sockaddr_storage *addrs, socklen_t *addr_lens);
 
 /** Sends `len` bytes made of datagrams of `segment` bytes (the last may be shorter) to addr, with
