@@ -41,6 +41,7 @@ public final class CANStoreServer: Service, Sendable {
         let onServerRunning = self.onServerRunning
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  serverName: "can-store"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
