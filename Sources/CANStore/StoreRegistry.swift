@@ -12,6 +12,7 @@ final class StoreRegistry: Sendable {
     private let root: URL
     private let logger: Logger
     private let stores: Mutex<[Int: AssetStore]>
+    private let lock: DataDirectoryLock
 
     init(dataDirectory: String, logger: Logger) throws {
         root = URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
@@ -22,6 +23,7 @@ final class StoreRegistry: Sendable {
         } catch {
             throw CANStoreError.fault("could not create data directory \(root.path): \(error.localizedDescription)")
         }
+        lock = try DataDirectoryLock(directory: root)
         let existing = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
             .compactMap { $0.hasPrefix("index-") ? Int($0.dropFirst("index-".count)) : nil }
         for index in Set(existing + [0]) where (0...Self.maxIndex).contains(index) {

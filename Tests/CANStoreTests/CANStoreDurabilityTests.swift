@@ -20,6 +20,20 @@ final class CANStoreDurabilityTests: CANStoreTestCase {
         XCTAssertGreaterThan(next.seq ?? 0, asset.seq ?? 0, "seq keeps increasing across restarts")
     }
 
+    func testSecondStoreOnTheSameDataDirectoryRefusesToStart() async throws {
+        let second = try ChildProcess(
+            BuildProducts.executable("can-service"),
+            ["--port", String(LoopbackPorts.freeTCPPort()), "--data-dir", store.dataDirectory.path],
+            logURL: directory.file("second.log"))
+        defer { second.stop() }
+        let exited = await eventually(timeout: 20) { !second.isRunning }
+        XCTAssertTrue(exited, "a second store on the same directory must not run; log:\n\(second.output)")
+        XCTAssertNotEqual(second.process.terminationStatus, 0)
+        XCTAssertTrue(second.output.contains("in use by another store process"), second.output)
+        let health = try await client.health()
+        XCTAssertTrue(health.ok, "the first store keeps serving")
+    }
+
     func testCrashMidUploadLeavesNoPartialAsset() async throws {
         let boundary = "crash-boundary"
         let (stream, feed) = AsyncStream.makeStream(of: ByteBuffer.self)
