@@ -198,14 +198,19 @@ final class QuicEndpoint: @unchecked Sendable {
 
     // MARK: Host events
 
+    /// Coalesced callbacks stay below glibc's mmap threshold: larger buffers would be mapped and
+    /// unmapped for every callback, page-faulting on each.
+    static let maxCoalescedBytes = 64 * 1024
+
     /// Queues received bytes, merging them into this pass's callback for the stream when there is one.
     func deliver(stream: UInt64, _ bytes: UnsafeBufferPointer<UInt8>, fin: Bool) {
-        if let pending = pendingData[stream], !pending.fin {
+        if let pending = pendingData[stream], !pending.fin,
+           pending.bytes.count + bytes.count <= Self.maxCoalescedBytes {
             pending.bytes.append(contentsOf: bytes)
             pending.fin = fin
             return
         }
-        let received = ReceivedBytes(capacity: max(bytes.count, 64 * 1024))
+        let received = ReceivedBytes(capacity: max(bytes.count, Self.maxCoalescedBytes))
         received.bytes.append(contentsOf: bytes)
         received.fin = fin
         pendingData[stream] = received

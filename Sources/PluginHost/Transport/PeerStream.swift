@@ -3,7 +3,8 @@ import Synchronization
 
 /// One bidirectional stream over a `PeerConnection`. Reads hand out the chunks the plugin
 /// delivered and grant the peer credit as they are taken; writes suspend while the send window
-/// is full. Use one reader task and one writer task at a time.
+/// is full. Use one reader task and one writer task at a time; cancelling a task that waits in
+/// read() or write() makes the call throw CancellationError (the stream stays usable).
 public final class PeerStream: Sendable, CustomStringConvertible {
     /// The plugin's handle for the stream.
     public let id: UInt64
@@ -64,20 +65,29 @@ public final class PeerStream: Sendable, CustomStringConvertible {
             reachedEnd()
             return nil
         case .wait:
-            let chunk = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                let immediate: Result<[UInt8]?, any Error>? = state.withLock { state in
-                    if state.head < state.chunks.count {
-                        let chunk = state.chunks[state.head]
-                        state.chunks.removeAll(keepingCapacity: true)
-                        state.head = 0
-                        return .success(chunk)
+            let chunk = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
+                    let immediate: Result<[UInt8]?, any Error>? = state.withLock { state in
+                        if state.head < state.chunks.count {
+                            let chunk = state.chunks[state.head]
+                            state.chunks.removeAll(keepingCapacity: true)
+                            state.head = 0
+                            return .success(chunk)
+                        }
+                        if let failure = state.failure { return .failure(failure) }
+                        if state.finished { return .success(nil) }
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        state.reader = continuation
+                        return nil
                     }
-                    if let failure = state.failure { return .failure(failure) }
-                    if state.finished { return .success(nil) }
-                    state.reader = continuation
-                    return nil
+                    if let immediate { continuation.resume(with: immediate) }
                 }
-                if let immediate { continuation.resume(with: immediate) }
+            } onCancel: {
+                let reader = state.withLock { state in
+                    defer { state.reader = nil }
+                    return state.reader
+                }
+                reader?.resume(throwing: CancellationError())
             }
             if let chunk { consumed(chunk.count) } else { reachedEnd() }
             return chunk
@@ -175,14 +185,23 @@ public final class PeerStream: Sendable, CustomStringConvertible {
     }
 
     private func waitWritable(since signals: UInt64) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let immediate: Result<Void, any Error>? = state.withLock { state in
-                if let failure = state.failure { return .failure(failure) }
-                if state.writableSignals != signals { return .success(()) }
-                state.writer = continuation
-                return nil
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let immediate: Result<Void, any Error>? = state.withLock { state in
+                    if let failure = state.failure { return .failure(failure) }
+                    if state.writableSignals != signals { return .success(()) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.writer = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(with: immediate) }
             }
-            if let immediate { continuation.resume(with: immediate) }
+        } onCancel: {
+            let writer = state.withLock { state in
+                defer { state.writer = nil }
+                return state.writer
+            }
+            writer?.resume(throwing: CancellationError())
         }
     }
 
