@@ -24,10 +24,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
@@ -63,6 +63,9 @@ let package = Package(
             dependencies: [
                 "CANModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -73,7 +76,9 @@ let package = Package(
                 "CANModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -86,6 +91,7 @@ let package = Package(
             dependencies: [
                 "Pkarr",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -102,6 +108,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "Host",
@@ -126,7 +133,7 @@ let package = Package(
         .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
         .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport", "CSodium"]),
         .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport", "CSodium"]),
-        .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "TestSupport"]),
+        .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "SyncProtocol", "TestSupport"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "TestSupport"]),
     ]
 )

@@ -7,14 +7,15 @@ import XCTest
 /// A real node and a real store as processes: assets ingested over HTTP become entries of the
 /// libraries whose filters match them, within one poll interval, and survive a node restart.
 final class AnnouncerIntegrationTests: XCTestCase {
-    var store: StoreProcess!
+    var storeDirectory: TemporaryDirectory!
+    var store: CANStoreProcess!
     var node: NodeProcess!
     var client: CANClient!
     var files: TemporaryDirectory!
 
     override func setUp() async throws {
-        store = try StoreProcess()
-        try await store.start()
+        storeDirectory = try TemporaryDirectory("store")
+        store = try await CANStoreProcess(dataDirectory: storeDirectory.file("data"))
         node = try NodeProcess(configLines: [
             "can_service_url: \"\(store.baseURL)\"", "poll_interval_secs: 1", "full_scan_interval_secs: 3600",
         ])

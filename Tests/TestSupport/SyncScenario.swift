@@ -41,10 +41,11 @@ public enum SyncScenario {
         return asset
     }
 
-    /// The asset's metadata on the node's store, or nil when it does not have it.
+    /// The asset's metadata on the node's store, or nil when it does not have it (or deleted it).
     public static func meta(_ hash: String, on node: NodeProcess) async throws -> [String: Any]? {
         let reply = try await TestHTTP.get("\(node.storeURL)/asset/\(hash)/meta")
-        return reply.status == 200 ? reply.data as? [String: Any] : nil
+        guard reply.status == 200, let asset = reply.data as? [String: Any], asset["deleted"] as? Bool != true else { return nil }
+        return asset
     }
 
     /// The asset's bytes on the node's store.

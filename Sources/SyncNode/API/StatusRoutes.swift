@@ -25,9 +25,11 @@ public struct StatusReport: Codable, Sendable {
     public var libraryCount: Int
     public var libraries: [LibrarySyncState]
     public var transfers: [TransferView]
+    /// Blob bytes downloaded from peers since the node started.
+    public var blobBytesReceived: UInt64
 
     enum CodingKeys: String, CodingKey {
-        case libraries, transfers
+        case libraries, transfers, blobBytesReceived = "blob_bytes_received"
         case nodeID = "node_id", version, uptimeSecs = "uptime_secs", listenAddr = "listen_addr", addresses, plugins
         case canService = "can_service", libraryCount = "library_count"
     }

@@ -48,6 +48,9 @@ final class TransferMeter: Sendable {
         state.withLock { _ = $0.transfers.removeValue(forKey: hash) }
     }
 
+    /// Blob bytes received from every peer since the node started.
+    var totalReceived: UInt64 { state.withLock { $0.received.values.reduce(0, +) } }
+
     func totals(for peer: NodeID) -> (sent: UInt64, received: UInt64) {
         state.withLock { ($0.sent[peer] ?? 0, $0.received[peer] ?? 0) }
     }

@@ -19,9 +19,17 @@ public final class PeerDirectory: DiscoveryServices, Sendable {
         var sendMessage: @Sendable (String, NodeID, [UInt8]) -> csync_status
     }
 
-    public init(localNode: NodeID, logger: Logger) {
+    private let store: PeerStore
+
+    /// Loads the peers known before a restart.
+    init(localNode: NodeID, store: PeerStore, logger: Logger) throws {
         self.localNode = localNode
         self.logger = logger
+        self.store = store
+        let known = try store.load()
+        state.withLock { state in
+            for peer in known where peer.id != localNode { state.peers[peer.id] = peer }
+        }
     }
 
     func connect(_ services: DiscoveryHostServices) {
@@ -50,8 +58,9 @@ public final class PeerDirectory: DiscoveryServices, Sendable {
 
     public func peerDiscovered(_ peer: NodeID, addresses: [String], source: String) {
         guard peer != localNode else { return }
-        let (known, listeners, isNew) = state.withLock { state in
-            let isNew = state.peers[peer] == nil
+        let (known, listeners, isNew, changed) = state.withLock { state in
+            let previous = state.peers[peer]
+            let isNew = previous == nil
             var known = state.peers[peer] ?? KnownPeer(id: peer, addresses: [], sources: [], lastDiscovered: Date())
             // The newest report's addresses come first; older ones stay as fallbacks.
             known.addresses = addresses + known.addresses.filter { !addresses.contains($0) }
@@ -59,7 +68,12 @@ public final class PeerDirectory: DiscoveryServices, Sendable {
             known.sources.insert(source)
             known.lastDiscovered = Date()
             state.peers[peer] = known
-            return (known, state.listeners, isNew)
+            let changed = previous?.addresses != known.addresses || previous?.sources != known.sources
+                || known.lastDiscovered.timeIntervalSince(previous?.lastDiscovered ?? .distantPast) > 3600
+            return (known, state.listeners, isNew, changed)
+        }
+        if changed {
+            do { try store.save(known) } catch { logger.warning("could not remember node \(peer.short): \(error)") }
         }
         if isNew { logger.info("discovered node \(peer.short) via \(source) at \(addresses.joined(separator: ", "))") }
         listeners.forEach { $0(known) }

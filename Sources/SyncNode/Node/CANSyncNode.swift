@@ -60,7 +60,7 @@ public final class CANSyncNode: Sendable {
             throw PluginLoadError(path: configuration.pluginsFile, reason: "no transport plugin is enabled: list libQuicTransport.so")
         }
         transport = try PeerTransport(transportPlugin)
-        directory = PeerDirectory(localNode: identity.nodeID, logger: logger)
+        directory = try PeerDirectory(localNode: identity.nodeID, store: PeerStore(database: database), logger: logger)
         engine = SyncEngine(localNode: identity.nodeID, libraries: libraries, documents: documents, clock: clock, logger: logger)
         network = PeerNetwork(transport: transport, directory: directory, engine: engine,
                               blobs: BlobProvider(client: canClient, engine: engine, meter: meter, logger: logger),
@@ -185,7 +185,7 @@ public final class CANSyncNode: Sendable {
                                         entries: counts?.live ?? 0, missingBlobs: counts?.missing ?? 0,
                                         peers: engine.peers(of: active.library.id).map(\.hex).sorted())
             },
-            transfers: meter.transfers.map(TransferView.init))
+            transfers: meter.transfers.map(TransferView.init), blobBytesReceived: meter.totalReceived)
     }
 
     func peerReport() -> [PeerView] {

@@ -44,6 +44,12 @@ public final class NodeDatabase: Sendable {
                 table.primaryKey(["library_id", "hash"])
             }
             try db.create(index: "entry_hash", on: "entry", columns: ["hash"])
+            try db.create(table: "peer") { table in
+                table.primaryKey("node_id", .text)
+                table.column("addresses", .text).notNull()
+                table.column("sources", .text).notNull()
+                table.column("last_discovered", .integer).notNull()
+            }
             try db.create(table: "cursor") { table in
                 table.primaryKey("name", .text)
                 table.column("value", .integer).notNull()
