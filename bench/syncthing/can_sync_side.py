@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 
-from common import Step, cpu_seconds, free_port, http_json, log, proc_status_kib
+from common import Step, cpu_seconds, free_port, http_json, log, proc_status_kib, run_plan
 from dataset import DataFile, total_bytes
 
 SYSTEM = "CAN Sync"
@@ -163,6 +163,7 @@ class CANSyncSide:
 
     def __init__(self, dataset, root, logs_dir, bin_dir, children, latency_gap_s, log_level):
         self.dataset, self.latency_gap_s = dataset, latency_gap_s
+        os.makedirs(root, exist_ok=True)
         plugins_file = os.path.join(root, "plugins.yaml")
         with open(plugins_file, "w") as f:
             f.write("plugins:\n"
@@ -176,6 +177,8 @@ class CANSyncSide:
         self.b = CANNode("B", root, logs_dir, bin_dir, plugins_file, children, log_level)
         self.logs = [self.a.log_path, self.b.log_path]
         self.results = {}
+        self.failures = []
+        self.system = SYSTEM
 
     def step(self, name, timeout_s):
         return Step(SYSTEM, name, timeout_s, self.logs)
@@ -216,17 +219,19 @@ class CANSyncSide:
 
     def run_workloads(self):
         self.setup()
-        self.pause()
-        self.results["big"] = self.one_big()
-        self.results["rss_after_big"] = self.peak_rss()
-        self.pause()
-        self.results["both"] = self.both_ways()
-        self.pause()
-        self.results["small"] = self.many_small()
-        self.pause()
-        self.results["latency"] = self.latency()
-        self.results["rss_end"] = self.peak_rss()
-        return self.results
+        return run_plan(self, [("big", self.one_big), ("both", self.both_ways), ("small", self.many_small),
+                               ("latency", self.latency)])
+
+    def state_report(self):
+        """Each node's view of the library and its peers, for a failure message."""
+        parts = []
+        for node in (self.a, self.b):
+            library = node.api(f"/libraries/{self.library_id}")
+            counts = {key: library.get(key) for key in ("entry_count", "missing_blobs", "tombstone_count")}
+            peers = [{key: peer.get(key) for key in ("node_id", "state", "bytes_in", "bytes_out")}
+                     for peer in node.api("/peers")]
+            parts.append(f"node {node.name}: library {json.dumps(counts)}, peers {json.dumps(peers)}")
+        return "; ".join(parts)
 
     def peak_rss(self):
         return {node.name: proc_status_kib(node.process.pid, "VmHWM") for node in (self.a, self.b)}
@@ -273,7 +278,7 @@ class CANSyncSide:
 
     def many_small(self):
         log("CAN Sync: 1000 x 4 KiB A -> B")
-        return self._transfer("1000 x 4 KiB A -> B", [(self.a, self.dataset.small)], 300)
+        return self._transfer("1000 x 4 KiB A -> B", [(self.a, self.dataset.small)], 180)
 
     def latency(self):
         log("CAN Sync: small-asset latency")

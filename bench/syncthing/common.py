@@ -17,9 +17,12 @@ class StepFailed(Exception):
     """A benchmark step that did not finish: names the step, the reason and the logs to read."""
 
     def __init__(self, system, step, reason, logs=()):
+        super().__init__(system, step, reason)
         self.system, self.step, self.reason, self.logs = system, step, reason, list(logs)
+
+    def __str__(self):
         where = "; logs: " + ", ".join(self.logs) if self.logs else ""
-        super().__init__(f"{system}: step '{step}' failed: {reason}{where}")
+        return f"{self.system}: step '{self.step}' failed: {self.reason}{where}"
 
 
 class Step:
@@ -169,3 +172,30 @@ def percentile(values, fraction):
     ordered = sorted(values)
     rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered))))
     return ordered[rank - 1]
+
+
+def run_plan(side, plan):
+    """Runs each (key, workload) of a side in turn, with a quiet second before each.
+
+    A failed workload is recorded (with the side's state_report() for diagnosis) and the next one still runs, so one
+    stuck workload does not hide the others' figures. Peak RSS is read after the first workload and at the end.
+    """
+    for index, (key, workload) in enumerate(plan):
+        side.pause()
+        try:
+            side.results[key] = workload()
+        except (StepFailed, OSError, http.client.HTTPException, ValueError, KeyError) as error:
+            failure = error if isinstance(error, StepFailed) else StepFailed(
+                side.system, key, f"{type(error).__name__}: {error}", side.logs)
+            try:
+                state = side.state_report()
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
+                state = f"state unavailable: {error}"
+            failure.reason += f"; state: {state}"
+            log(f"FAILED: {failure}")
+            side.results[key] = {"failed": str(failure)}
+            side.failures.append(failure)
+        if index == 0:
+            side.results["rss_after_first"] = side.peak_rss()
+    side.results["rss_end"] = side.peak_rss()
+    return side.results

@@ -4,6 +4,7 @@ Run by bench/sync-vs-syncthing.sh inside a network namespace that has only loopb
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -31,16 +32,20 @@ def parse_arguments():
     return parser.parse_args()
 
 
-def run_side(name, make_side):
-    """Runs one system's workloads; returns (results, failure). A failure keeps the results measured so far."""
+def run_side(make_side):
+    """Runs one system's workloads; returns (results, failures). A failed setup ends the side; a failed workload
+    does not stop the next one."""
     children = Children()
     side = None
     try:
         side = make_side(children)
-        return side.run_workloads(), None
-    except StepFailed as failure:
+        side.run_workloads()
+        return side.results, side.failures
+    except (StepFailed, OSError, http.client.HTTPException, ValueError, KeyError) as error:
+        failure = error if isinstance(error, StepFailed) else StepFailed(
+            side.system if side else "?", "setup", f"{type(error).__name__}: {error}", side.logs if side else [])
         log(f"FAILED: {failure}")
-        return (side.results if side else {}), failure
+        return (side.results if side else {}), (side.failures if side else []) + [failure]
     finally:
         children.stop_all()
 
@@ -55,31 +60,31 @@ def main():
     log(f"generating data in {data_dir} ...")
     dataset = Dataset(data_dir, big_mib=args.big_mib, latency_count=args.latency_reps)
 
-    can, can_failure, syncthing, syncthing_failure = {}, None, {}, None
+    can, can_failures, syncthing, syncthing_failures = {}, [], {}, []
     if args.only in ("both", "can-sync"):
         root = os.path.join(args.work, "can-sync")
-        can, can_failure = run_side("CAN Sync", lambda children: CANSyncSide(
+        can, can_failures = run_side(lambda children: CANSyncSide(
             dataset, root, args.logs, args.bin_dir, children, args.latency_gap, args.log_level))
         shutil.rmtree(root, ignore_errors=True)
         time.sleep(1)
     if args.only in ("both", "syncthing"):
         root = os.path.join(args.work, "syncthing")
-        syncthing, syncthing_failure = run_side("Syncthing", lambda children: SyncthingSide(
+        syncthing, syncthing_failures = run_side(lambda children: SyncthingSide(
             dataset, root, args.logs, children, args.latency_gap))
         shutil.rmtree(root, ignore_errors=True)
 
     with open(os.path.join(args.logs, "results.json"), "w") as f:
         json.dump({"can_sync": can, "syncthing": syncthing,
-                   "can_sync_failure": str(can_failure) if can_failure else None,
-                   "syncthing_failure": str(syncthing_failure) if syncthing_failure else None}, f, indent=2)
+                   "failures": [str(failure) for failure in can_failures + syncthing_failures],
+                   "data_dir": data_dir, "big_mib": args.big_mib}, f, indent=2)
 
     print()
-    print(render(can, syncthing, can_failure, syncthing_failure))
+    print(render(can, syncthing, can_failures + syncthing_failures, args.big_mib))
     print()
     print(samples_line("CAN Sync latency samples", can.get("latency")))
     print(samples_line("Syncthing latency samples (scan)", syncthing.get("latency_scan")))
     print(samples_line("Syncthing latency samples (watch)", syncthing.get("latency_watch")))
-    return 1 if can_failure or syncthing_failure else 0
+    return 1 if can_failures or syncthing_failures else 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from common import Step, child_pids, cpu_seconds, free_port, http_json, log, proc_status_kib
+from common import Step, child_pids, cpu_seconds, free_port, http_json, log, proc_status_kib, run_plan
 from dataset import total_bytes
 
 SYSTEM = "Syncthing"
@@ -155,6 +155,8 @@ class SyncthingSide:
         self.b = SyncthingInstance("B", root, logs_dir, children)
         self.logs = [self.a.log_path, self.b.log_path]
         self.results = {}
+        self.failures = []
+        self.system = SYSTEM
 
     def step(self, name, timeout_s):
         return Step(SYSTEM, name, timeout_s, self.logs)
@@ -208,19 +210,18 @@ class SyncthingSide:
 
     def run_workloads(self):
         self.setup()
-        self.pause()
-        self.results["big"] = self.one_big()
-        self.results["rss_after_big"] = self.peak_rss()
-        self.pause()
-        self.results["both"] = self.both_ways()
-        self.pause()
-        self.results["small"] = self.many_small()
-        self.pause()
-        self.results["latency_scan"] = self.latency("latency-scan", self.dataset.latency[0], scan=True)
-        self.pause()
-        self.results["latency_watch"] = self.latency("latency-watch", self.dataset.latency[1], scan=False)
-        self.results["rss_end"] = self.peak_rss()
-        return self.results
+        return run_plan(self, [
+            ("big", self.one_big), ("both", self.both_ways), ("small", self.many_small),
+            ("latency_scan", lambda: self.latency("latency-scan", self.dataset.latency[0], scan=True)),
+            ("latency_watch", lambda: self.latency("latency-watch", self.dataset.latency[1], scan=False))])
+
+    def state_report(self):
+        """Each instance's folder states, for a failure message."""
+        parts = []
+        for instance in (self.a, self.b):
+            states = {f: instance.rest("db/status", params={"folder": f}).get("state") for f in FOLDERS}
+            parts.append(f"{instance.name}: {states}")
+        return "; ".join(parts)
 
     def peak_rss(self):
         return {i.name: proc_status_kib(i.worker_pid(), "VmHWM") for i in (self.a, self.b)}
@@ -269,7 +270,7 @@ class SyncthingSide:
 
     def many_small(self):
         log("Syncthing: 1000 x 4 KiB A -> B")
-        return self._transfer("1000 x 4 KiB A -> B", "small", [(self.a, self.dataset.small)], 300)
+        return self._transfer("1000 x 4 KiB A -> B", "small", [(self.a, self.dataset.small)], 180)
 
     def latency(self, folder_id, files, scan):
         how = "explicit scan" if scan else f"file watcher alone (fsWatcherDelayS={WATCHER_DELAY_S})"
