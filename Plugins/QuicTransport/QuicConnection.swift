@@ -418,6 +418,9 @@ final class QuicConnection {
         stream.dead = true
         releaseCredit(of: stream)
         dequeue(stream)
+        // ngtcp2 0.12 leaves raising the peer's stream limit to the application.
+        let peerOpened = (id & 1 == 1) == isClient
+        if peerOpened { ngtcp2_conn_extend_max_streams_bidi(conn, 1) }
         streams[id] = nil
         endpoint.streams[stream.handle] = nil
         stream.send.release()
