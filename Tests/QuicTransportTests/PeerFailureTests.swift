@@ -67,12 +67,17 @@ final class PeerFailureTests: XCTestCase {
                 return nil
             } catch { return error }
         }
+        let uploaded = Counter()
         let writer = Task { () -> Error? in
             do {
-                while true { try await upload.write([UInt8](repeating: 7, count: 64 << 10)) }
+                while true {
+                    try await upload.write([UInt8](repeating: 7, count: 64 << 10))
+                    uploaded.add(64 << 10)
+                }
             } catch { return error }
         }
-        try await Task.sleep(nanoseconds: 200_000_000)
+        let flowing = await eventually(timeout: 10) { uploaded.value >= 1 << 20 }
+        XCTAssertTrue(flowing, "the upload to the child never got going")
         let killedAt = Date()
         child.kill9()
 
