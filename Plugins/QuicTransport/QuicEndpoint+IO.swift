@@ -44,6 +44,18 @@ extension QuicEndpoint {
             busy = received == DatagramBuffers.batch
             lock.unlock()
             for event in batch { event.deliver(to: host) }
+            recycle(batch)
+        }
+    }
+
+    /// Keeps delivered receive buffers for the next pass (the host copied what it keeps).
+    private func recycle(_ batch: [HostEvent]) {
+        for event in batch {
+            guard case .data(_, let received) = event, spareReceived.count < 64,
+                  received.bytes.capacity <= Self.maxCoalescedBytes * 2 else { continue }
+            received.bytes.removeAll(keepingCapacity: true)
+            received.fin = false
+            spareReceived.append(received)
         }
     }
 

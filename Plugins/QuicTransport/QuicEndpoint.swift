@@ -38,6 +38,9 @@ final class QuicEndpoint: @unchecked Sendable {
     private var nextHandle: UInt64 = 1
     var lastStatelessReset: UInt64 = 0
     let io: DatagramBuffers
+    let chunkPool: ChunkPool
+    /// Receive buffers handed back after their callbacks, reused by the I/O thread (only it touches them).
+    var spareReceived: [ReceivedBytes] = []
 
     init(host: UnsafePointer<csync_host_api>, settings: QuicSettings) throws {
         self.host = host
@@ -53,6 +56,7 @@ final class QuicEndpoint: @unchecked Sendable {
         crypto_generichash(&derived, 32, secretKey, UInt64(secretKey.count), label, label.count)
         resetSecret = derived
         io = DatagramBuffers(maxPayload: settings.maxUDPPayload)
+        chunkPool = ChunkPool(limit: 2 * settings.sendBufferBytes / SendBuffer.chunkSize)
     }
 
     func makeHandle() -> UInt64 {
@@ -210,7 +214,8 @@ final class QuicEndpoint: @unchecked Sendable {
             pending.fin = fin
             return
         }
-        let received = ReceivedBytes(capacity: max(bytes.count, Self.maxCoalescedBytes))
+        let received = bytes.count <= Self.maxCoalescedBytes ? spareReceived.popLast() ?? ReceivedBytes(capacity: Self.maxCoalescedBytes)
+            : ReceivedBytes(capacity: bytes.count)
         received.bytes.append(contentsOf: bytes)
         received.fin = fin
         pendingData[stream] = received

@@ -6,7 +6,7 @@ final class QuicStream {
     unowned let connection: QuicConnection
     /// The QUIC stream id, or -1 while waiting for the peer to allow another stream.
     var id: Int64 = -1
-    let send = SendBuffer()
+    let send: SendBuffer
     /// The host asked to finish sending once the buffer drains.
     var finRequested = false
     var finSent = false
@@ -32,6 +32,7 @@ final class QuicStream {
         self.handle = handle
         self.connection = connection
         self.awaitingHeader = remote
+        self.send = SendBuffer(pool: connection.endpoint.chunkPool)
     }
 
     var hasSomethingToSend: Bool {

@@ -9,6 +9,7 @@ final class SendBuffer {
     /// Below glibc's mmap threshold, so chunks come from the heap and are reused without page faults.
     static let chunkSize = 64 * 1024
 
+    private let pool: ChunkPool
     private var chunks: [UnsafeMutableRawPointer] = []
     private var head = 0
     /// Stream offset of the first byte of chunks[head].
@@ -16,6 +17,10 @@ final class SendBuffer {
     private(set) var writeOffset: UInt64 = 0
     private(set) var sentOffset: UInt64 = 0
     private(set) var ackedOffset: UInt64 = 0
+
+    init(pool: ChunkPool) {
+        self.pool = pool
+    }
 
     /// Bytes held: not yet acknowledged.
     var buffered: Int { Int(writeOffset - ackedOffset) }
@@ -27,7 +32,7 @@ final class SendBuffer {
         while !source.isEmpty {
             let used = Int((writeOffset - baseOffset) % UInt64(Self.chunkSize))
             if used == 0 && Int(writeOffset - baseOffset) / Self.chunkSize >= chunks.count - head {
-                chunks.append(malloc(Self.chunkSize)!)
+                chunks.append(pool.take())
             }
             let chunk = chunks[head + Int(writeOffset - baseOffset) / Self.chunkSize]
             let count = min(Self.chunkSize - used, source.count)
@@ -62,7 +67,7 @@ final class SendBuffer {
         guard offset > ackedOffset else { return }
         ackedOffset = min(offset, writeOffset)
         while head < chunks.count && baseOffset + UInt64(Self.chunkSize) <= ackedOffset {
-            free(chunks[head])
+            pool.give(chunks[head])
             head += 1
             baseOffset += UInt64(Self.chunkSize)
         }
@@ -74,7 +79,7 @@ final class SendBuffer {
 
     /// Frees everything; ngtcp2 must no longer refer to the stream.
     func release() {
-        for index in head..<chunks.count { free(chunks[index]) }
+        for index in head..<chunks.count { pool.give(chunks[index]) }
         chunks = []
         head = 0
     }

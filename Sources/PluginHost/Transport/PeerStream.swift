@@ -44,16 +44,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
     public func read() async throws -> [UInt8]? {
         enum Next { case chunk([UInt8]), end, wait }
         let next: Next = try state.withLock { state in
-            if state.head < state.chunks.count {
-                let chunk = state.chunks[state.head]
-                state.chunks[state.head] = []
-                state.head += 1
-                if state.head == state.chunks.count {
-                    state.chunks.removeAll(keepingCapacity: true)
-                    state.head = 0
-                }
-                return .chunk(chunk)
-            }
+            if let chunk = Self.popChunk(&state) { return .chunk(chunk) }
             if let failure = state.failure { throw failure }
             return state.finished ? .end : .wait
         }
@@ -68,12 +59,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
             let chunk = try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
                     let immediate: Result<[UInt8]?, any Error>? = state.withLock { state in
-                        if state.head < state.chunks.count {
-                            let chunk = state.chunks[state.head]
-                            state.chunks.removeAll(keepingCapacity: true)
-                            state.head = 0
-                            return .success(chunk)
-                        }
+                        if let chunk = Self.popChunk(&state) { return .success(chunk) }
                         if let failure = state.failure { return .failure(failure) }
                         if state.finished { return .success(nil) }
                         if Task.isCancelled { return .failure(CancellationError()) }
@@ -101,6 +87,19 @@ public final class PeerStream: Sendable, CustomStringConvertible {
             return state.sentFin
         }
         if done { transport.forget(stream: id) }
+    }
+
+    /// Takes the oldest queued chunk.
+    private static func popChunk(_ state: inout State) -> [UInt8]? {
+        guard state.head < state.chunks.count else { return nil }
+        let chunk = state.chunks[state.head]
+        state.chunks[state.head] = []
+        state.head += 1
+        if state.head == state.chunks.count {
+            state.chunks.removeAll(keepingCapacity: true)
+            state.head = 0
+        }
+        return chunk
     }
 
     /// Reads until the peer finishes, failing if more than `limit` bytes arrive.
