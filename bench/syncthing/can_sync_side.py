@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 
-from common import Step, cpu_seconds, free_port, http_json, log, proc_status_kib, run_plan
+from common import Step, StepFailed, cpu_seconds, free_port, http_json, log, proc_status_kib, run_plan
 from dataset import DataFile, total_bytes
 
 SYSTEM = "CAN Sync"
@@ -190,17 +190,22 @@ class CANSyncSide:
         for node in (self.a, self.b):
             step.poll(lambda: not node.exited() and node.api("/status") and node.store("/health"), 0.1,
                       detail=f"node {node.name}")
-        step = self.step("create library on A (POST /libraries)", 30)
-        library = step.poll(lambda: self.a.api("/libraries", "POST", {"name": "bench", "filter": {}}), 0.5)
+        library = self._call("create library on A", lambda: self.a.api(
+            "/libraries", "POST", {"name": "bench", "filter": {}}))
         self.library_id = library["id"]
-        step = self.step("invite on A (POST /libraries/{id}/invite)", 30)
-        invite = step.poll(lambda: self.a.api(f"/libraries/{self.library_id}/invite", "POST"), 0.5)
-        step = self.step("join on B (POST /join)", 60)
-        step.poll(lambda: self.b.api("/join", "POST", {"ticket": invite["ticket"]}), 0.5)
+        invite = self._call("invite on A", lambda: self.a.api(f"/libraries/{self.library_id}/invite", "POST"))
+        self._call("join on B", lambda: self.b.api("/join", "POST", {"ticket": invite["ticket"]}, timeout_s=60))
         self.feeds = {node.name: StoreFeed(node) for node in (self.a, self.b)}
         # One small asset each way proves the nodes are connected both ways before anything is timed.
         self._warm_up(self.a, self.b)
         self._warm_up(self.b, self.a)
+
+    def _call(self, name, request):
+        """One setup request (not retried: a repeated POST could create a second library)."""
+        try:
+            return request()
+        except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError) as error:
+            raise StepFailed(SYSTEM, name, str(error), self.logs) from error
 
     def _warm_up(self, source, target):
         step = self.step(f"first asset {source.name} -> {target.name} after join", 120)

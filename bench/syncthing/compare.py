@@ -28,7 +28,7 @@ def parse_arguments():
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the single large file")
     parser.add_argument("--latency-reps", type=int, default=20)
     parser.add_argument("--latency-gap", type=float, default=0.5, help="seconds of quiet before each latency sample")
-    parser.add_argument("--log-level", default="notice", help="can-sync --log-level")
+    parser.add_argument("--log-level", default="info", help="can-sync --log-level (its default: info)")
     return parser.parse_args()
 
 
