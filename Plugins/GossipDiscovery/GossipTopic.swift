@@ -27,6 +27,8 @@ final class GossipTopic {
     private let settings: GossipSettings
     private var bootstrap: [[UInt8]]
     private var bootstrapCursor = 0
+    /// Bootstrap peers that have not sent anything yet: when each is asked again, and how often it was asked.
+    private var unanswered: [[UInt8]: (attempts: Int, next: UInt64)] = [:]
     private(set) var active: [[UInt8]] = []
     private(set) var passive: [[UInt8]] = []
     private var members: [[UInt8]: Member] = [:]
@@ -62,14 +64,17 @@ final class GossipTopic {
     }
 
     func addBootstrap(_ ids: [[UInt8]]) {
-        for id in ids where id.count == 32 && id != selfID && !bootstrap.contains(id) { bootstrap.append(id) }
+        for id in ids where id.count == 32 && id != selfID && !bootstrap.contains(id) {
+            bootstrap.append(id)
+            unanswered[id] = (attempts: 0, next: 0)
+        }
     }
 
     // MARK: Timer and lifecycle
 
     /// Sends JOIN to every bootstrap peer.
     func join() {
-        for peer in bootstrap { send(.join, to: peer, records: [selfRecord]) }
+        for peer in bootstrap { joinBootstrap(peer) }
     }
 
     /// Tells active neighbours this node leaves the library.
@@ -87,6 +92,7 @@ final class GossipTopic {
             demote(id)
         }
         for peer in active { send(.neighbor, flags: GossipMessage.flagAck, to: peer, records: [selfRecord]) }
+        retryUnheardBootstrap()
         if active.isEmpty, !bootstrap.isEmpty {
             for offset in 0..<min(3, bootstrap.count) {
                 send(.join, to: bootstrap[(bootstrapCursor + offset) % bootstrap.count], records: [selfRecord])
@@ -103,6 +109,20 @@ final class GossipTopic {
         replay.purge(now: now)
     }
 
+    /// JOINs again, backing off, every bootstrap peer that never answered: a first JOIN can be lost (the
+    /// host could not reach the peer yet), and a full active view would otherwise never ask again, leaving
+    /// a peer with no bootstrap of its own (the library's creator) without news of this member.
+    private func retryUnheardBootstrap() {
+        for (peer, retry) in unanswered where now >= retry.next { joinBootstrap(peer) }
+    }
+
+    private func joinBootstrap(_ peer: [UInt8]) {
+        if let retry = unanswered[peer] {
+            unanswered[peer] = (retry.attempts + 1, now + (settings.shuffleIntervalMilliseconds << UInt64(min(retry.attempts, 5))))
+        }
+        send(.join, to: peer, records: [selfRecord])
+    }
+
     // MARK: Receiving
 
     /// Handles an authenticated message from `message.sender`.
@@ -116,6 +136,7 @@ final class GossipTopic {
             message.records[index].ageMilliseconds = overflow ? .max : aged
         }
         let sender = message.sender
+        unanswered[sender] = nil
         let subjectIsSender = message.subject.nodeID == sender
         learn(MemberRecord(nodeID: sender, ageMilliseconds: transit,
                            addresses: subjectIsSender ? message.subject.addresses : []))
