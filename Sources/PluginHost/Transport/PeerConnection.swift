@@ -47,6 +47,9 @@ public final class PeerConnection: Sendable, CustomStringConvertible {
     /// Round-trip time and byte counters, read from the plugin.
     public func info() throws -> ConnectionInfo {
         if let error = closedError { throw error }
+        guard !transport.isStopped else {
+            throw TransportError.connectionClosed(peer: peer, code: CSYNC_ERR_CLOSED.rawValue, reason: "the transport shut down")
+        }
         var raw = csync_connection_info()
         raw.struct_size = UInt32(MemoryLayout<csync_connection_info>.size)
         let status = transport.vtable.connection_info(transport.state, id, &raw)
@@ -60,6 +63,7 @@ public final class PeerConnection: Sendable, CustomStringConvertible {
 
     /// Closes the connection with an application code and reason; the peer sees both. Its streams fail.
     public func close(code: UInt64 = 0, reason: String = "") {
+        guard !transport.isStopped else { return }
         _ = transport.vtable.close_connection(transport.state, id, code, reason)
     }
 }

@@ -117,7 +117,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
     }
 
     private func consumed(_ count: Int) {
-        guard count > 0 else { return }
+        guard count > 0, !transport.isStopped else { return }
         transport.vtable.consume(transport.state, id, count)
     }
 
@@ -150,6 +150,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
                 if let failure = state.failure { throw failure }
                 return state.writableSignals
             }
+            guard !transport.isStopped else { throw writeError(CSYNC_ERR_CLOSED.rawValue) }
             let accepted = bytes.withUnsafeBufferPointer { buffer in
                 transport.vtable.write(transport.state, id, buffer.baseAddress! + offset, buffer.count - offset, 0)
             }
@@ -161,6 +162,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
 
     /// Finishes sending: the peer reads the end of the stream after the bytes already written.
     public func finish() throws {
+        guard !transport.isStopped else { throw writeError(CSYNC_ERR_CLOSED.rawValue) }
         let accepted = transport.vtable.write(transport.state, id, nil, 0, 1)
         guard accepted >= 0 else { throw writeError(Int32(accepted)) }
         let done = state.withLock { state in
@@ -172,7 +174,7 @@ public final class PeerStream: Sendable, CustomStringConvertible {
 
     /// Abandons the stream in both directions; the peer sees `code`.
     public func reset(code: UInt64) {
-        _ = transport.vtable.reset_stream(transport.state, id, code)
+        if !transport.isStopped { _ = transport.vtable.reset_stream(transport.state, id, code) }
         transport.forget(stream: id)
         failed(.streamReset(stream: id, code: code))
     }

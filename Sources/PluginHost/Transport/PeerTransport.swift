@@ -52,6 +52,7 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
 
     /// The addresses the transport listens on.
     public func localAddresses() -> [String] {
+        guard !isStopped else { return [] }
         var capacity = 256
         while true {
             var buffer = [CChar](repeating: 0, count: capacity)
@@ -68,6 +69,7 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
     /// `TransportError.dialFailed` when no address answers with the peer's key.
     public func connect(to peer: NodeID, addresses: [String]) async throws -> PeerConnection {
         if let existing = connection(to: peer) { return existing }
+        guard !isStopped else { throw TransportError.dialFailed(peer: peer, reason: "the transport shut down") }
         return try await withCheckedThrowingContinuation { continuation in
             tables.withLock { $0.dialWaiters[peer, default: []].append(continuation) }
             var error = csync_error()
@@ -103,7 +105,7 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
         tables.withLock { $0.handlers[name] = handler }
     }
 
-    /// Stops the plugin; its connections close. Later calls do nothing.
+    /// Stops the plugin: every connection closes and its streams fail. Later calls do nothing.
     public func shutdown() {
         let first = stopped.withLock { stopped in
             defer { stopped = true }
@@ -111,12 +113,33 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
         }
         guard first else { return }
         instance.shutdown()
+        let (connections, streams, waiters) = tables.withLock { tables in
+            defer { tables = Tables() }
+            return (Array(tables.connections.values), Array(tables.streams.values), tables.dialWaiters)
+        }
+        for connection in connections {
+            connection.markClosed(code: CSYNC_ERR_CLOSED.rawValue, reason: "the transport shut down")
+            eventSink.yield(.closed(connection, code: CSYNC_ERR_CLOSED.rawValue, reason: "the transport shut down"))
+        }
+        for stream in streams {
+            stream.failed(stream.connection.closedError
+                ?? .connectionClosed(peer: stream.connection.peer, code: CSYNC_ERR_CLOSED.rawValue, reason: "the transport shut down"))
+        }
+        for (peer, list) in waiters {
+            for waiter in list { waiter.resume(throwing: TransportError.dialFailed(peer: peer, reason: "the transport shut down")) }
+        }
         eventSink.finish()
     }
 
+    /// Whether shutdown() ran: the plugin's state is gone and must not be called.
+    var isStopped: Bool { stopped.withLock { $0 } }
+
     func openStream(on connection: PeerConnection, protocolName: String) throws -> PeerStream {
         // The table lock is held across open_stream so the stream is known before any of its callbacks.
-        try tables.withLock { tables in
+        guard !isStopped else {
+            throw TransportError.connectionClosed(peer: connection.peer, code: CSYNC_ERR_CLOSED.rawValue, reason: "the transport shut down")
+        }
+        return try tables.withLock { tables in
             var handle: UInt64 = 0
             var error = csync_error()
             let status = vtable.open_stream(state, connection.id, protocolName, &handle, &error)
