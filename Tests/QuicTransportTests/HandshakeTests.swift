@@ -78,6 +78,22 @@ final class HandshakeTests: XCTestCase {
         }
     }
 
+    func testIPv6LoopbackWorksEndToEnd() async throws {
+        let server = try makeNode(["bind": "[::1]:0"])
+        let client = try makeNode(["bind": "[::1]:0"])
+        serveEcho(on: server)
+        XCTAssertTrue(server.address.hasPrefix("[::1]:"), server.address)
+        let connection = try await within(10, "dial over IPv6") {
+            try await client.transport.connect(to: server.nodeID, addresses: [server.address])
+        }
+        XCTAssertEqual(connection.remoteAddress, server.address)
+        let stream = try await connection.openStream(protocol: "test/echo/1")
+        try await stream.write(Array("v6".utf8))
+        try stream.finish()
+        let echoed = try await within(10, "echo over IPv6") { try await stream.readToEnd(limit: 8) }
+        XCTAssertEqual(echoed, Array("v6".utf8))
+    }
+
     func testUnknownSettingIsRejectedByName() throws {
         XCTAssertThrowsError(try TransportTestNode(settings: ["idle_timeout": 5])) { error in
             XCTAssertTrue("\(error)".contains("unknown setting 'idle_timeout'"), "\(error)")
