@@ -261,6 +261,7 @@ class CANSyncSide:
             thread.join(max(0.1, step.remaining()))
             if thread.is_alive():
                 step.fail("ingest did not finish")
+        added = time.monotonic() - start
         for node_name, error in outcomes.items():
             if error:
                 step.fail(f"ingest on node {node_name}: {error}")
@@ -270,7 +271,8 @@ class CANSyncSide:
         elapsed = time.monotonic() - start
         moved = sum(total_bytes(files) for _, files in sources)
         count = sum(len(files) for _, files in sources)
-        return {"seconds": elapsed, "bytes": moved, "files": count, "cpu_s": self.cpu() - cpu_before}
+        return {"seconds": elapsed, "bytes": moved, "files": count, "cpu_s": self.cpu() - cpu_before,
+                "added_seconds": added}
 
     def one_big(self):
         log("CAN Sync: 1 GiB A -> B")

@@ -113,16 +113,23 @@ def render(can, syncthing, failures, big_mib):
         s = (_measured(syncthing.get(key)) or {}).get("cpu_s")
         add(f"CPU seconds (both sides), {label}", key, _fmt(c, 2), key, _fmt(s, 2), _ratio(s, c))
 
+    for key, label in (("big", big), ("both", "102×1 MiB"), ("small", "1000×4 KiB")):
+        c, s = _measured(can.get(key)), _measured(syncthing.get(key))
+        add(f"  {label}: files added / arrived (s)", key,
+            f"{c['added_seconds']:.2f} / {c['seconds']:.2f}" if c else "—", key,
+            f"{s['added_seconds']:.2f} / {s['seconds']:.2f}" if s else "—", None)
+
     header = ("workload", "CAN Sync", "Syncthing", "ratio", "target", "verdict")
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header] + rows]
     lines.insert(1, "-" * len(lines[0]))
     lines += ["",
-              "ratio > 1 means CAN Sync is ahead (throughput: CAN Sync ÷ Syncthing; latency and CPU: Syncthing ÷ CAN "
-              "Sync).",
-              "Syncthing latency (scan): POST /rest/db/scan?folder=…&sub=FILE right after the copy; (watch): its file "
-              "watcher alone. Peak RSS: VmHWM of each CAN Sync node (bundled store included) and of each Syncthing "
-              "worker process."]
+              "ratio > 1: CAN Sync ahead (throughput: CAN Sync ÷ Syncthing; latency, CPU: Syncthing ÷ CAN Sync).",
+              "Syncthing latency (scan): file copied in, then POST /rest/db/scan?folder=…&sub=FILE;",
+              "  (watch): its file watcher alone, fsWatcherDelayS=1.",
+              "Files added: CAN Sync's ingest answered / Syncthing's copy done (a scan follows); arrived: all on "
+              "the other side.",
+              "Peak RSS: VmHWM of each CAN Sync node (bundled store included) and of each Syncthing worker process."]
     lines += [f"FAILED: {failure}" for failure in failures]
     return "\n".join(lines)
 

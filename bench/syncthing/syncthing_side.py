@@ -235,11 +235,16 @@ class SyncthingSide:
         cpu_before = self.cpu()
         start = time.monotonic()
 
-        scans = []
+        scans, placed, errors = [], [], []
 
         def place_and_scan(instance, files):
-            for data_file in files:
-                instance.place(folder_id, data_file)
+            try:
+                for data_file in files:
+                    instance.place(folder_id, data_file)
+            except OSError as error:
+                errors.append(f"copying into {instance.name}'s folder {folder_id}: {error}")
+                return
+            placed.append(time.monotonic() - start)
             scans.append(instance.scan_in_background(folder_id))
 
         placers = [threading.Thread(target=place_and_scan, args=pair, daemon=True) for pair in sources]
@@ -247,6 +252,8 @@ class SyncthingSide:
             thread.start()
         for instance, files in sources:
             peer = self.b if instance is self.a else self.a
+            if errors:
+                step.fail(errors[0])
             self.wait_files(step, peer, folder_id, files)
         elapsed = time.monotonic() - start
         for thread in placers:
@@ -257,7 +264,8 @@ class SyncthingSide:
                 step.fail(f"rescan failed: {outcome['error']}")
         moved = sum(total_bytes(files) for _, files in sources)
         count = sum(len(files) for _, files in sources)
-        return {"seconds": elapsed, "bytes": moved, "files": count, "cpu_s": self.cpu() - cpu_before}
+        return {"seconds": elapsed, "bytes": moved, "files": count, "cpu_s": self.cpu() - cpu_before,
+                "added_seconds": max(placed)}
 
     def one_big(self):
         log("Syncthing: 1 GiB A -> B")
