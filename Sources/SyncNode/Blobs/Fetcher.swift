@@ -25,11 +25,11 @@ final class Fetcher: Service, Sendable {
     private let maxConcurrent: Int
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
-    private let state = Mutex<(inFlight: Set<String>, retryAfter: [String: Date], penalties: [NodeID: Int])>(([], [:], [:]))
+    private let state = Mutex<(inFlight: Set<String>, retries: [String: (attempts: Int, after: Date)], penalties: [NodeID: Int])>(([], [:], [:]))
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
-         dataDirectory: String, maxConcurrent: Int = 4, logger: Logger) throws {
+         dataDirectory: String, maxConcurrent: Int = 8, logger: Logger) throws {
         self.client = client
         self.documents = documents
         self.engine = engine
@@ -85,7 +85,7 @@ final class Fetcher: Service, Sendable {
             let hash = entry.manifest.hashHex
             let start = state.withLock { state -> Bool in
                 guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
-                      (state.retryAfter[hash] ?? .distantPast) < Date() else { return false }
+                      (state.retries[hash]?.after ?? .distantPast) < Date() else { return false }
                 guard !engine.peers(of: library).isEmpty else { return false }
                 state.inFlight.insert(hash)
                 return true
@@ -104,6 +104,7 @@ final class Fetcher: Service, Sendable {
         do {
             if let asset = try? await client.meta(hash), !asset.isDeleted {
                 try documents.markLocal([hash], true)
+                state.withLock { _ = $0.retries.removeValue(forKey: hash) }
                 return
             }
             let partial = partialDirectory.appendingPathComponent("\(hash).part")
@@ -114,6 +115,7 @@ final class Fetcher: Service, Sendable {
                 do {
                     try await download(entry, library: library, from: connection, to: partial)
                     try await ingest(entry, from: partial)
+                    state.withLock { _ = $0.retries.removeValue(forKey: hash) }
                     return
                 } catch let error as VerificationError {
                     state.withLock { $0.penalties[provider, default: 0] += 10 }
@@ -126,8 +128,14 @@ final class Fetcher: Service, Sendable {
             }
             throw FetchError(message: failures.isEmpty ? "no connected peer holds library \(library)" : failures.joined(separator: "; "))
         } catch {
-            state.withLock { $0.retryAfter[hash] = Date().addingTimeInterval(5) }
-            logger.info("could not fetch \(hash) yet: \(error)")
+            // A peer that lacks the bytes now may have them soon (it is fetching them itself),
+            // so retries start fast and back off.
+            let attempts = state.withLock { state -> Int in
+                let attempts = (state.retries[hash]?.attempts ?? 0) + 1
+                state.retries[hash] = (attempts, Date().addingTimeInterval(min(0.25 * pow(2, Double(attempts - 1)), 30)))
+                return attempts
+            }
+            if attempts == 1 || attempts % 8 == 0 { logger.info("could not fetch \(hash) yet (attempt \(attempts)): \(error)") }
         }
         meter.end(hash)
     }
@@ -136,7 +144,8 @@ final class Fetcher: Service, Sendable {
         state.withLock { $0.penalties[peer] ?? 0 }
     }
 
-    /// Appends the missing tail of the asset to `partial`, then checks the whole file's SHA-256.
+    /// Appends the missing tail of the asset to `partial`, hashing as it writes (a resumed file's
+    /// existing bytes are hashed first), then checks the whole file's SHA-256.
     private func download(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, to partial: URL) async throws {
         let hash = entry.manifest.hashHex
         let size = entry.manifest.size
@@ -150,6 +159,7 @@ final class Fetcher: Service, Sendable {
             try file.truncate(atOffset: 0)
             offset = 0
         }
+        let hasher = try Self.hasher(over: partial, upTo: offset)
         meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: offset)
         meter.source(hash, peer: connection.peer)
         if offset < size {
@@ -173,15 +183,17 @@ final class Fetcher: Service, Sendable {
                     try file.truncate(atOffset: 0)
                     throw VerificationError(message: "sent more than the \(size) bytes the entry declares")
                 }
-                try body.withUnsafeBytes { try file.write(contentsOf: $0) }
+                try body.withUnsafeBytes { bytes in
+                    hasher.update(bytes)
+                    try file.write(contentsOf: bytes)
+                }
                 offset += UInt64(body.count)
                 meter.received(UInt64(body.count), hash: hash, from: connection.peer)
             }
             guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
             guard offset == size else { throw FetchError(message: "stream ended at byte \(offset) of \(size)") }
         }
-        try file.synchronize()
-        let actual = try Self.sha256(of: partial)
+        let actual = hasher.finalizeHex()
         guard actual == hash else {
             try? FileManager.default.removeItem(at: partial)
             throw VerificationError(message: "content hashes to \(actual), not \(hash)")
@@ -203,14 +215,18 @@ final class Fetcher: Service, Sendable {
         logger.debug("fetched and ingested \(manifest.hashHex) (\(manifest.size) bytes)")
     }
 
-    static func sha256(of url: URL) throws -> String {
+    /// A SHA-256 hasher fed with the first `length` bytes of `url` (a resumed partial file).
+    static func hasher(over url: URL, upTo length: UInt64) throws -> SHA256Hasher {
+        let hasher = SHA256Hasher()
+        guard length > 0 else { return hasher }
         let file = try FileHandle(forReadingFrom: url)
         defer { try? file.close() }
-        let hasher = SHA256Hasher()
-        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
+        var remaining = length
+        while remaining > 0, let chunk = try file.read(upToCount: Int(min(remaining, 1 << 20))), !chunk.isEmpty {
             chunk.withUnsafeBytes { hasher.update($0) }
+            remaining -= UInt64(chunk.count)
         }
-        return hasher.finalizeHex()
+        return hasher
     }
 
     // MARK: Metadata and deletions
