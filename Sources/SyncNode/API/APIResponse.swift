@@ -27,7 +27,7 @@ public struct APIResponse<Payload: Encodable & Sendable>: ResponseGenerator, Sen
 enum APIJSON {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 }
