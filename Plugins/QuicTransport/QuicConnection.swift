@@ -34,6 +34,17 @@ final class QuicConnection {
     var routingIDs: [ConnectionIDKey] = []
     var handshakeCompleted = false
     var established = false
+    /// When the handshake finished (CLOCK_MONOTONIC ns).
+    var establishedAt: UInt64 = 0
+    /// When the dial started or the first Initial arrived (CLOCK_MONOTONIC ns).
+    let createdAt: UInt64
+    /// A liveness check in progress on this (older) connection: the newcomer waiting on its outcome,
+    /// the bytes received when it began, and when it gives up (0: none).
+    var challenger: QuicConnection?
+    var livenessBaseline: UInt64 = 0
+    var livenessDeadline: UInt64 = 0
+    /// The older connection this held newcomer waits on.
+    weak var challenged: QuicConnection?
     /// connection_opened was reported: connection_closed must follow.
     var reported = false
     /// Established, but kept back while a simultaneous dial decides which connection stays.
@@ -64,6 +75,7 @@ final class QuicConnection {
         self.isClient = true
         self.expectedPeer = expectedPeer
         self.firstRemote = remote
+        self.createdAt = now
         connRef = .allocate(capacity: 1)
         pathStorage = .allocate(capacity: 1)
         Self.initializePath(pathStorage, local: endpoint.localAddress, remote: remote)
@@ -97,6 +109,7 @@ final class QuicConnection {
         self.isClient = false
         self.expectedPeer = nil
         self.firstRemote = remote
+        self.createdAt = now
         connRef = .allocate(capacity: 1)
         pathStorage = .allocate(capacity: 1)
         Self.initializePath(pathStorage, local: endpoint.localAddress, remote: remote)

@@ -1,3 +1,4 @@
+import CNgtcp2
 import CQuicShims
 import PluginAPI
 
@@ -58,6 +59,10 @@ extension QuicEndpoint {
         }
         if let existing = byPeer[peer], existing !== connection {
             let newWins = wins(connection, over: existing, peer: peer)
+            if !newWins, !existing.held, existing.challenger == nil, connection.createdAt > existing.establishedAt {
+                challenge(existing, with: connection)
+                return
+            }
             let (winner, loser) = newWins ? (connection, existing) : (existing, connection)
             byPeer[peer] = winner
             winner.held = false
@@ -80,14 +85,68 @@ extension QuicEndpoint {
         report(connection)
     }
 
-    /// Of two connections to one peer, the one dialed by the lower node id stays; if the same node
-    /// dialed both, the newer one stays (the peer restarted or reconnected).
+    /// Of two connections to one peer that raced, the one dialed by the lower node id stays; if the
+    /// same node dialed both, the newer one stays (the peer reconnected).
     private func wins(_ new: QuicConnection, over old: QuicConnection, peer: [UInt8]) -> Bool {
         let lower = identity.nodeID.lexicographicallyPrecedes(peer) ? identity.nodeID : peer
         let newDialer = new.isClient ? identity.nodeID : peer
         let oldDialer = old.isClient ? identity.nodeID : peer
         guard newDialer != oldDialer else { return true }
         return newDialer == lower
+    }
+
+    // MARK: Liveness checks
+
+    /// A connection that began after the old one was up, and loses the tie-break, is either a late
+    /// racer or the peer dialing again after it restarted and forgot the old one (which then
+    /// lingers here until its idle timeout). A PING on the old connection tells them apart: the
+    /// newcomer is held until the old one answers or a few round trips pass.
+    private func challenge(_ old: QuicConnection, with newcomer: QuicConnection) {
+        var stat = ngtcp2_conn_stat()
+        ngtcp2_conn_get_conn_stat_versioned(old.conn, NGTCP2_CONN_STAT_VERSION, &stat)
+        let now = quic_shim_now_ns()
+        newcomer.held = true
+        newcomer.challenged = old
+        old.challenger = newcomer
+        old.livenessBaseline = old.bytesReceived
+        old.livenessDeadline = now + max(4 * stat.smoothed_rtt, 50 * NGTCP2_MILLISECONDS)
+        // An immediate keep-alive PING; the usual interval is restored when the check ends.
+        ngtcp2_conn_set_keep_alive_timeout(old.conn, NGTCP2_MILLISECONDS)
+    }
+
+    /// Ends due liveness checks: an old connection that answered stays; one that did not gives way.
+    func serveLivenessChecks(now: UInt64) {
+        for old in Array(connections.values) where old.livenessDeadline != 0 {
+            let answered = old.bytesReceived > old.livenessBaseline
+            guard answered || old.livenessDeadline <= now else { continue }
+            old.livenessDeadline = 0
+            if settings.keepaliveMs > 0 {
+                ngtcp2_conn_set_keep_alive_timeout(old.conn, UInt64(settings.keepaliveMs) * NGTCP2_MILLISECONDS)
+            }
+            guard let newcomer = old.challenger else { continue }
+            old.challenger = nil
+            newcomer.challenged = nil
+            if answered {
+                terminate(newcomer, code: Int32(Self.duplicateConnectionCode), reason: "a connection to this peer is alive",
+                          close: .application(Self.duplicateConnectionCode, "duplicate connection"))
+            } else {
+                promote(newcomer, replacing: old)
+            }
+        }
+    }
+
+    /// The old connection stopped answering (or ended) while a newcomer waited: the newcomer takes over.
+    func promote(_ newcomer: QuicConnection, replacing old: QuicConnection) {
+        old.challenger = nil
+        newcomer.challenged = nil
+        guard let peer = newcomer.peerID, !newcomer.closed else { return }
+        byPeer[peer] = newcomer
+        newcomer.held = false
+        if !old.closed {
+            terminate(old, code: CSYNC_ERR_CLOSED.rawValue,
+                      reason: "the peer connected again and this connection stopped answering (it restarted?)", close: .silent)
+        }
+        report(newcomer)
     }
 
     private func report(_ connection: QuicConnection) {

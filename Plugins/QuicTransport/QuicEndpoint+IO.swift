@@ -37,6 +37,7 @@ extension QuicEndpoint {
             let now = quic_shim_now_ns()
             let received = receiveBatch(now: now)
             serveTimers(now: now)
+            serveLivenessChecks(now: now)
             writeAll(now: now)
             let batch = events
             events = []
@@ -64,6 +65,7 @@ extension QuicEndpoint {
         var earliest = UInt64.max
         for connection in connections.values where !connection.closed {
             earliest = min(earliest, ngtcp2_conn_get_expiry(connection.conn))
+            if connection.livenessDeadline != 0 { earliest = min(earliest, connection.livenessDeadline) }
         }
         guard earliest != .max else { return 1_000_000_000 }
         let now = quic_shim_now_ns()
@@ -165,6 +167,7 @@ extension QuicEndpoint {
         }
         if connection.handshakeCompleted && !connection.established {
             connection.established = true
+            connection.establishedAt = now
             if settings.keepaliveMs > 0 {
                 ngtcp2_conn_set_keep_alive_timeout(connection.conn, UInt64(settings.keepaliveMs) * NGTCP2_MILLISECONDS)
             }
@@ -458,6 +461,8 @@ extension QuicEndpoint {
             events.append(.closed(connection: connection.handle, code: code, reason: reason))
         }
         if connection.isClient && !connection.reported { attemptFailed(connection, reason: reason) }
+        if let newcomer = connection.challenger { promote(newcomer, replacing: connection) }
+        if let old = connection.challenged { old.challenger = nil }
         connection.destroy()
         wake()
     }
