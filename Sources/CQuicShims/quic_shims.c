@@ -245,10 +245,6 @@ void quic_shim_eventfd_drain(int fd) {
     (void)ignored;
 }
 
-void quic_shim_gnutls_free(void *ptr) {
-    gnutls_free(ptr);
-}
-
 #include <stdarg.h>
 
 static void ngtcp2_log_to_stderr(void *user_data, const char *format, ...) {

@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include <gnutls/gnutls.h>
 
 /** ppoll with a nanosecond timeout (timeout_ns < 0 waits forever): ngtcp2 timers need sub-ms resolution. */
 int quic_shim_ppoll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns);
@@ -47,8 +46,6 @@ void quic_shim_eventfd_signal(int fd);
 /** Resets an eventfd to 0. */
 void quic_shim_eventfd_drain(int fd);
 
-/** gnutls_free is a global function pointer, which Swift 6 refuses to read. */
-void quic_shim_gnutls_free(void *ptr);
 
 
 
