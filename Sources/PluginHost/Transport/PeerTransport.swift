@@ -14,7 +14,8 @@ public final class PeerTransport: TransportEventSink, @unchecked Sendable {
     public let instance: PluginInstance
     let vtable: csync_transport_vtable
     let state: UnsafeMutableRawPointer?
-    /// Connections opening and closing; the host tracks its peers with it.
+    /// Connections opening and closing; the host tracks its peers with it. Iterate it from one task
+    /// only (it is a single-consumer stream); it ends at shutdown().
     public let events: AsyncStream<ConnectionEvent>
     private let eventSink: AsyncStream<ConnectionEvent>.Continuation
 
