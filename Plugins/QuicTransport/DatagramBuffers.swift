@@ -36,4 +36,15 @@ final class DatagramBuffers {
         vectors = .allocate(capacity: Self.vectorCount)
         control = .allocate(capacity: Self.controlSize)
     }
+
+    deinit {
+        receive.deallocate()
+        lengths.deallocate()
+        segments.deallocate()
+        addresses.deallocate()
+        addressLengths.deallocate()
+        send.deallocate()
+        vectors.deallocate()
+        control.deallocate()
+    }
 }

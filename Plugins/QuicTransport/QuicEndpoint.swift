@@ -24,6 +24,8 @@ final class QuicEndpoint: @unchecked Sendable {
     let wakePending = Atomic<Bool>(false)
     private var ioThread: Thread?
     private let ioStopped = DispatchSemaphore(value: 0)
+    /// Set by the I/O thread, so a shutdown requested from one of its own callbacks does not wait for itself.
+    static var currentIsIOThread: Bool { Thread.current.threadDictionary["can-sync.quic-io"] != nil }
 
     var connections: [UInt64: QuicConnection] = [:]
     var routes: [ConnectionIDKey: QuicConnection] = [:]
@@ -98,6 +100,7 @@ final class QuicEndpoint: @unchecked Sendable {
             running = true
         }
         let thread = Thread { [self] in
+            Thread.current.threadDictionary["can-sync.quic-io"] = true
             runLoop()
             ioStopped.signal()
         }
@@ -114,7 +117,7 @@ final class QuicEndpoint: @unchecked Sendable {
         }
         guard wasRunning else { return }
         wake()
-        ioStopped.wait()
+        if !Self.currentIsIOThread { ioStopped.wait() }
         lock.withLock {
             for connection in Array(connections.values) {
                 terminate(connection, code: 0, reason: "transport shut down", close: .application(0, "shutting down"), notify: false)

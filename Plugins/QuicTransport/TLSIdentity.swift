@@ -62,6 +62,12 @@ final class TLSIdentity: @unchecked Sendable {
         alpnBytes.initialize(from: alpn, count: alpn.count)
     }
 
+    /// Runs once every session using the credentials is gone (the endpoint frees its connections first).
+    deinit {
+        gnutls_certificate_free_credentials(credentials)
+        alpnBytes.deallocate()
+    }
+
     /// Creates a GnuTLS session for one QUIC connection, wired to ngtcp2 through `connRef`.
     func makeSession(client: Bool, insecureX509: Bool,
                      connRef: UnsafeMutablePointer<ngtcp2_crypto_conn_ref>) throws -> gnutls_session_t {
