@@ -72,9 +72,18 @@ else
     WORK="$(mktemp -d /var/tmp/sync-vs-syncthing.XXXXXX)"; WHERE="/var/tmp (work disk)"
 fi
 DRIVER=""
+first_child() { cat /proc/"$1"/task/*/children 2>/dev/null | awk '{print $1}' | head -1; }
 cleanup() {
     if [[ -n "$DRIVER" ]] && kill -0 "$DRIVER" 2>/dev/null; then
-        kill "$DRIVER" 2>/dev/null || true
+        # timeout -> unshare -> python. unshare ignores SIGTERM while it waits for its child, so the driver (PID 1
+        # of the namespace) is told to stop: it stops its children, and the kernel ends whatever is left.
+        local unshare_pid python_pid
+        unshare_pid="$(first_child "$DRIVER")"
+        python_pid="$([[ -n "$unshare_pid" ]] && first_child "$unshare_pid")"
+        if [[ -n "$python_pid" ]]; then kill -TERM "$python_pid" 2>/dev/null || true; fi
+        for _ in $(seq 1 300); do kill -0 "$DRIVER" 2>/dev/null || break; sleep 0.1; done
+        # Still there: killing unshare makes --kill-child send the driver SIGTERM once more.
+        if [[ -n "$unshare_pid" ]]; then kill -KILL "$unshare_pid" 2>/dev/null || true; fi
         wait "$DRIVER" 2>/dev/null || true
     fi
     rm -rf "$WORK"
@@ -83,12 +92,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "data and both systems' files: $WHERE ($WORK); logs: $LOGS" >&2
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM;" \
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM," \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews both systems);" \
      "CAN Sync $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- Sources Plugins || echo '+local changes');" \
      "$(command -v syncthing > /dev/null && syncthing --version | cut -d' ' -f1-2)"
 
-# The driver is PID 1 of a fresh PID namespace: when it exits, the kernel ends everything it started.
-timeout --signal=TERM 3600 unshare --net --pid --fork --mount-proc --kill-child=TERM \
+# The driver is PID 1 of a fresh PID namespace: when it exits, the kernel ends everything it started. After an
+# hour, timeout kills unshare (which ignores SIGTERM), and --kill-child then sends the driver SIGTERM.
+timeout --kill-after=30 3600 unshare --net --pid --fork --mount-proc --kill-child=TERM \
     sh -c 'ip link set lo up && exec python3 -B "$0" "$@"' "$ROOT/bench/syncthing/compare.py" \
     --bin-dir "$BIN_DIR" --work "$WORK" --logs "$LOGS" "$@" &
 DRIVER=$!
