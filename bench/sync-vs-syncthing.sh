@@ -18,8 +18,10 @@
 # with the watcher alone. Files count as arrived when they have their full size in the peer's folder
 # (Syncthing) or when the peer's store lists them (CAN Sync, GET /list?since_seq=&wait_ms= long poll).
 #
-# Usage: bench/sync-vs-syncthing.sh [--only both|can-sync|syncthing] [--big-mib N] [--latency-reps N]
-#                                   [--log-level LEVEL]
+# Usage: bench/sync-vs-syncthing.sh [--only both|can-sync|syncthing] [--rounds N] [--big-mib N]
+#                                   [--latency-reps N] [--latency-gap SECONDS] [--log-level LEVEL]
+#   --rounds N runs both systems N times with the order alternating and reports the median round (numbers swing
+#   about 30 % between runs on a shared machine; the ratios within one run are steadier).
 # Exit status: 0 when both systems finished every workload (targets missed or met), 1 when a step failed
 # or timed out (the message names the system, the step and the logs to read). Logs and results.json are
 # kept in the directory printed at the start; the data is deleted on exit.

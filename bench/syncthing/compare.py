@@ -16,6 +16,7 @@ from can_sync_side import CANSyncSide
 from common import Children, StepFailed, log
 from dataset import Dataset
 from report import render, samples_line
+from rounds import combine
 from syncthing_side import SyncthingSide
 
 
@@ -27,6 +28,7 @@ def parse_arguments():
     parser.add_argument("--only", choices=["both", "can-sync", "syncthing"], default="both")
     parser.add_argument("--big-mib", type=int, default=1024, help="size of the single large file")
     parser.add_argument("--latency-reps", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=1, help="run both systems this many times, order alternating")
     parser.add_argument("--latency-gap", type=float, default=0.5, help="seconds of quiet before each latency sample")
     parser.add_argument("--log-level", default="info", help="can-sync --log-level (its default: info)")
     return parser.parse_args()
@@ -60,31 +62,48 @@ def main():
     log(f"generating data in {data_dir} ...")
     dataset = Dataset(data_dir, big_mib=args.big_mib, latency_count=args.latency_reps)
 
-    can, can_failures, syncthing, syncthing_failures = {}, [], {}, []
-    if args.only in ("both", "can-sync"):
-        root = os.path.join(args.work, "can-sync")
-        can, can_failures = run_side(lambda children: CANSyncSide(
-            dataset, root, args.logs, args.bin_dir, children, args.latency_gap, args.log_level))
-        shutil.rmtree(root, ignore_errors=True)
-        time.sleep(1)
-    if args.only in ("both", "syncthing"):
-        root = os.path.join(args.work, "syncthing")
-        syncthing, syncthing_failures = run_side(lambda children: SyncthingSide(
-            dataset, root, args.logs, children, args.latency_gap))
-        shutil.rmtree(root, ignore_errors=True)
+    can_rounds, syncthing_rounds, failures = [], [], []
+    for round_index in range(args.rounds):
+        logs = os.path.join(args.logs, f"round-{round_index + 1}") if args.rounds > 1 else args.logs
+        os.makedirs(logs, exist_ok=True)
+        # Alternate which system goes first, so a drift in the machine's load does not favour one of them.
+        order = ["can-sync", "syncthing"] if round_index % 2 == 0 else ["syncthing", "can-sync"]
+        for system in order:
+            if args.only not in ("both", system):
+                continue
+            if args.rounds > 1:
+                log(f"round {round_index + 1} of {args.rounds}: {system}")
+            root = os.path.join(args.work, system)
+            if system == "can-sync":
+                results, side_failures = run_side(lambda children: CANSyncSide(
+                    dataset, root, logs, args.bin_dir, children, args.latency_gap, args.log_level))
+                can_rounds.append(results)
+            else:
+                results, side_failures = run_side(lambda children: SyncthingSide(
+                    dataset, root, logs, children, args.latency_gap))
+                syncthing_rounds.append(results)
+            failures += side_failures
+            shutil.rmtree(root, ignore_errors=True)
+            time.sleep(1)
 
+    can = combine(can_rounds) if can_rounds else {}
+    syncthing = combine(syncthing_rounds) if syncthing_rounds else {}
     with open(os.path.join(args.logs, "results.json"), "w") as f:
-        json.dump({"can_sync": can, "syncthing": syncthing,
-                   "failures": [str(failure) for failure in can_failures + syncthing_failures],
+        json.dump({"can_sync": can, "syncthing": syncthing, "can_sync_rounds": can_rounds,
+                   "syncthing_rounds": syncthing_rounds, "failures": [str(failure) for failure in failures],
                    "data_dir": data_dir, "big_mib": args.big_mib}, f, indent=2)
 
     print()
-    print(render(can, syncthing, can_failures + syncthing_failures, args.big_mib))
+    if args.rounds > 1:
+        print(f"{args.rounds} rounds, system order alternating: throughput is the median round's (the slower "
+              "middle one for an even count), latency pools "
+              "every round's samples, peak RSS is the highest.")
+    print(render(can, syncthing, failures, args.big_mib))
     print()
     print(samples_line("CAN Sync latency samples", can.get("latency")))
     print(samples_line("Syncthing latency samples (scan)", syncthing.get("latency_scan")))
     print(samples_line("Syncthing latency samples (watch)", syncthing.get("latency_watch")))
-    return 1 if can_failures or syncthing_failures else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
