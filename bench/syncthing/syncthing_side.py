@@ -150,7 +150,7 @@ class SyncthingSide:
     """Runs the four workloads through two Syncthing instances."""
 
     def __init__(self, dataset, root, logs_dir, children, latency_gap_s):
-        self.dataset, self.root, self.children, self.latency_gap_s = dataset, root, children, latency_gap_s
+        self.dataset, self.latency_gap_s = dataset, latency_gap_s
         self.a = SyncthingInstance("A", root, logs_dir, children)
         self.b = SyncthingInstance("B", root, logs_dir, children)
         self.logs = [self.a.log_path, self.b.log_path]
@@ -171,7 +171,7 @@ class SyncthingSide:
             instance.start()
         step = self.step("start REST API", 60)
         for instance in (self.a, self.b):
-            step.poll(lambda: instance.rest("system/status").get("myID") == instance.device_id, 0.1)
+            step.poll(lambda: self._answering(step, instance), 0.1)
         step = self.step("connect A and B", 120)
         step.poll(lambda: self.a.rest("system/connections")["connections"].get(self.b.device_id, {}).get("connected"),
                   0.2)
@@ -181,6 +181,12 @@ class SyncthingSide:
                 step.poll(lambda: self._folder_ready(instance, peer, folder_id), 0.2, detail=f"folder {folder_id}")
         for instance in (self.a, self.b):
             instance.next_events(0)  # creates the ItemFinished subscription and moves past old events
+
+    @staticmethod
+    def _answering(step, instance):
+        if instance.process.poll() is not None:
+            step.fail(f"syncthing {instance.name} exited with status {instance.process.returncode}")
+        return instance.rest("system/status").get("myID") == instance.device_id
 
     @staticmethod
     def _folder_ready(instance, peer, folder_id):
