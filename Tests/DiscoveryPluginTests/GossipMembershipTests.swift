@@ -44,6 +44,31 @@ final class GossipMembershipTests: XCTestCase {
         }
     }
 
+    /// A first JOIN can be lost (on a real node the host may not know the inviter's address yet). The
+    /// joiner must ask again even once another member filled its active view, or the library's creator,
+    /// which has no bootstrap peer of its own, never hears of anyone.
+    func testCreatorThatMissedTheFirstJoinStillLearnsTheMembers() async throws {
+        let network = try DiscoveryTestNetwork(pluginName: "GossipDiscovery")
+        defer { network.stopAll() }
+        let library = GossipLibrary()
+        let creator = try network.addNode(settings: fastGossipSettings)
+        try creator.start()
+        let joiner = try network.addNode(settings: fastGossipSettings)
+        joiner.library(library.joined(bootstrap: [creator]))
+        try joiner.start()
+        let third = try network.addNode(settings: fastGossipSettings)
+        third.library(library.joined(bootstrap: [joiner]))
+        try third.start()
+        let paired = await eventually(timeout: 10) { everyoneKnowsEveryone([joiner, third]) }
+        XCTAssertTrue(paired, knowledgeReport([joiner, third]))
+        XCTAssertTrue(creator.known.isEmpty, "the creator learnt members before it held the library")
+
+        // Only now does the creator hold the library; every JOIN so far was dropped as "not gossiped here".
+        creator.library(library.joined())
+        let converged = await eventually(timeout: 15) { everyoneKnowsEveryone([creator, joiner, third]) }
+        XCTAssertTrue(converged, knowledgeReport([creator, joiner, third]))
+    }
+
     func testStoppedNodeAgesOutAndANewcomerNeverLearnsIt() async throws {
         try await checkDeparture { network, node in network.stop(node) }
     }
