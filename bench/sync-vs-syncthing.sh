@@ -30,8 +30,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SCRATCH="$ROOT/.build-release"
 ONLY="both"
+ROUNDS=1
 for ((i = 1; i <= $#; i++)); do
-    if [[ "${!i}" == "--only" ]]; then j=$((i + 1)); ONLY="${!j:-both}"; fi
+    j=$((i + 1))
+    if [[ "${!i}" == "--only" ]]; then ONLY="${!j:-both}"; fi
+    if [[ "${!i}" == "--rounds" && "${!j:-}" =~ ^[0-9]+$ ]]; then ROUNDS="${!j}"; fi
 done
 
 fail() { echo "sync-vs-syncthing: $*" >&2; exit 1; }
@@ -100,8 +103,8 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
      "$(command -v syncthing > /dev/null && syncthing --version | cut -d' ' -f1-2)"
 
 # The driver is PID 1 of a fresh PID namespace: when it exits, the kernel ends everything it started. After an
-# hour, timeout kills unshare (which ignores SIGTERM), and --kill-child then sends the driver SIGTERM.
-timeout --kill-after=30 3600 unshare --net --pid --fork --mount-proc --kill-child=TERM \
+# hour per round, timeout kills unshare (which ignores SIGTERM), and --kill-child then sends the driver SIGTERM.
+timeout --kill-after=30 $((3600 * (ROUNDS > 0 ? ROUNDS : 1))) unshare --net --pid --fork --mount-proc --kill-child=TERM \
     sh -c 'ip link set lo up && exec python3 -B "$0" "$@"' "$ROOT/bench/syncthing/compare.py" \
     --bin-dir "$BIN_DIR" --work "$WORK" --logs "$LOGS" "$@" &
 DRIVER=$!
