@@ -31,7 +31,10 @@ def parse_arguments():
     parser.add_argument("--rounds", type=int, default=1, help="run both systems this many times, order alternating")
     parser.add_argument("--latency-gap", type=float, default=0.5, help="seconds of quiet before each latency sample")
     parser.add_argument("--log-level", default="info", help="can-sync --log-level (its default: info)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.rounds < 1 or args.latency_reps < 1 or args.big_mib < 1:
+        parser.error("--rounds, --latency-reps and --big-mib take a positive number")
+    return args
 
 
 def run_side(make_side):
