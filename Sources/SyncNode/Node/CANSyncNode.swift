@@ -94,12 +94,15 @@ public final class CANSyncNode: Sendable {
     /// Creates a library from an invite ticket and starts syncing with the inviting node.
     public func join(_ ticket: LibraryTicket) throws -> Library {
         let inviter = NodeID(ticket.nodeID)
-        let library = try libraries.add(Library(
-            id: ticket.libraryID, name: ticket.libraryName, filterJSON: ticket.filter, secret: ticket.secret,
-            createdAt: Int64(Date().timeIntervalSince1970 * 1000), lastAnnounceAt: nil, inviter: inviter))
+        _ = try filters.compile(json: ticket.filter)
+        // The inviter goes into the directory first: adding the library tells the discovery
+        // plugins, and gossip writes to the inviter at once.
         if inviter != identity.nodeID {
             directory.peerDiscovered(inviter, addresses: ticket.addresses, source: "ticket")
         }
+        let library = try libraries.add(Library(
+            id: ticket.libraryID, name: ticket.libraryName, filterJSON: ticket.filter, secret: ticket.secret,
+            createdAt: Int64(Date().timeIntervalSince1970 * 1000), lastAnnounceAt: nil, inviter: inviter))
         logger.info("joined library \(library.name) (\(library.id)) from node \(inviter.short)")
         return library
     }
