@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 export CAN_SYNC_PYTHON="$PWD/.venv-test/bin/python"
 swift build
-swift test "$@"
+swift test --disable-swift-testing "$@"
