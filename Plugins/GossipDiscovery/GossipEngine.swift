@@ -48,7 +48,7 @@ final class GossipEngine {
             return drop(from, "malformed: \(error)")
         }
         let message = decoded.message
-        guard message.sender == from else { return drop(from, "sender field \(hex(message.sender).prefix(10)) is not the sending node") }
+        guard message.sender == from else { return drop(from, "sender field \(Hex.encode(message.sender).prefix(10)) is not the sending node") }
         guard let topic = topics[message.libraryID] else { return drop(from, "library \(message.libraryID) is not gossiped here") }
         guard topic.authenticator.isValid(mac: decoded.mac, recipient: selfID, body: decoded.body) else {
             return drop(from, "library \(message.libraryID): MAC check failed (the sender does not hold the library secret)")
@@ -82,6 +82,6 @@ final class GossipEngine {
     private func drop(_ from: [UInt8], _ reason: String) -> [GossipEffect] {
         guard dropLogsLeft > 0 else { return [] }
         dropLogsLeft -= 1
-        return [.log(CSYNC_LOG_DEBUG, "dropped gossip message from \(hex(from).prefix(10)): \(reason)")]
+        return [.log(CSYNC_LOG_DEBUG, "dropped gossip message from \(Hex.encode(from).prefix(10)): \(reason)")]
     }
 }

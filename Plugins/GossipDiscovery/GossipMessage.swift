@@ -1,3 +1,4 @@
+import PluginAPI
 /// One gossip message, version 1. All integers are big-endian.
 ///
 ///     offset  size  field

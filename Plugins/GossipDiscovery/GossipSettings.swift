@@ -124,7 +124,7 @@ struct BootstrapPeer: Sendable, Equatable {
     }
 
     private init(idText: String, addresses: [String], index: Int) throws {
-        guard idText.utf8.count == 64, let id = bytes(fromHex: idText) else {
+        guard idText.utf8.count == 64, let id = Hex.decode(idText) else {
             throw PluginFailure(CSYNC_ERR_INVALID, "bootstrap[\(index)]: node id must be 64 hex digits, got '\(idText.prefix(80))'")
         }
         for address in addresses {

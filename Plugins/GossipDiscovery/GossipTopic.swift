@@ -86,7 +86,7 @@ final class GossipTopic {
     func tick() {
         for (id, member) in members where now &- member.lastSeen > settings.peerTTLMilliseconds {
             forget(id)
-            effects.append(.log(CSYNC_LOG_DEBUG, "library \(libraryID): member \(hex(id).prefix(10)) not heard from in \(settings.peerTTLMilliseconds) ms, dropped"))
+            effects.append(.log(CSYNC_LOG_DEBUG, "library \(libraryID): member \(Hex.encode(id).prefix(10)) not heard from in \(settings.peerTTLMilliseconds) ms, dropped"))
         }
         for id in active where now &- (members[id]?.lastSeen ?? 0) > settings.neighborTimeoutMilliseconds {
             demote(id)

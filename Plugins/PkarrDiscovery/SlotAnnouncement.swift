@@ -1,3 +1,4 @@
+import PluginAPI
 import Pkarr
 
 /// What a node writes into the slot it holds: TXT records under `_can-sync` (relative to the slot key),
@@ -37,7 +38,7 @@ struct SlotAnnouncement: Equatable, Sendable {
             case "id":
                 guard value.utf8.count == 64, let bytes = [UInt8](hexEncoded: value) else { return nil }
                 nodeID = bytes
-            case "addr" where PeerAddress.isValid(value):
+            case "addr" where AddressSyntax.isValid(value):
                 addresses.append(value)
             default:
                 continue

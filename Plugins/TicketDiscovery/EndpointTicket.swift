@@ -24,7 +24,7 @@ struct EndpointTicket: Equatable {
     }
 
     func encoded() -> Data {
-        let object: [String: Any] = ["version": Self.version, "node_id": hex(nodeID), "addresses": addresses]
+        let object: [String: Any] = ["version": Self.version, "node_id": Hex.encode(nodeID), "addresses": addresses]
         let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return json + Data("\n".utf8)
     }
@@ -46,7 +46,7 @@ struct EndpointTicket: Equatable {
             throw Malformed(reason: "unsupported ticket version \(version) (this plugin reads version \(Self.version))")
         }
         guard case .string(let idText)? = object["node_id"] else { throw Malformed(reason: "missing string 'node_id'") }
-        guard idText.utf8.count == 64, let id = bytes(fromHex: idText) else {
+        guard idText.utf8.count == 64, let id = Hex.decode(idText) else {
             throw Malformed(reason: "'node_id' must be 64 hex digits, got '\(idText.prefix(80))'")
         }
         guard case .array(let list)? = object["addresses"] else { throw Malformed(reason: "missing list 'addresses'") }

@@ -36,7 +36,7 @@ final class TicketDiscovery: Sendable {
                 for finding in scanner.scan() {
                     switch finding {
                     case .ticket(let ticket, let path):
-                        host.log(CSYNC_LOG_DEBUG, "ticket \(path): node \(hex(ticket.nodeID)) at \(ticket.addresses.joined(separator: ", "))")
+                        host.log(CSYNC_LOG_DEBUG, "ticket \(path): node \(Hex.encode(ticket.nodeID)) at \(ticket.addresses.joined(separator: ", "))")
                         host.peerDiscovered(ticket.nodeID, addresses: ticket.addresses, source: Self.source)
                     case .malformed(let path, let reason):
                         host.log(CSYNC_LOG_WARNING, "skipping ticket file \(path): \(reason)")

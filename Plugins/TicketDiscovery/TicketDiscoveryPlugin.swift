@@ -26,7 +26,7 @@ enum TicketDiscoveryPlugin {
                     guard let api else { throw PluginFailure(CSYNC_ERR_INVALID, "initialize needs a host table") }
                     let host = HostServices(api)
                     let settings = try TicketSettings(PluginSettings(json: settingsJSON),
-                                                      dataDirectory: host.dataDirectory, nodeIDHex: hex(host.nodeID))
+                                                      dataDirectory: host.dataDirectory, nodeIDHex: Hex.encode(host.nodeID))
                     out?.pointee = PluginState.retain(TicketDiscovery(host: host, settings: settings))
                 }
             },

@@ -2,11 +2,11 @@
 import Glibc
 #endif
 
-/// Checks the ABI's address text forms, "IPv4:port" and "[IPv6]:port", so a ticket can never hand
-/// the host an address it cannot dial.
-enum AddressSyntax {
+/// Checks the ABI's address text forms, "IPv4:port" and "[IPv6]:port", so that a plugin never
+/// hands the host an address it cannot dial (tickets, gossip and pkarr packets come from others).
+public enum AddressSyntax {
     /// nil when `text` is a valid address; otherwise why it is not.
-    static func problem(with text: String) -> String? {
+    public static func problem(with text: String) -> String? {
         let host: String
         let port: Substring
         if text.hasPrefix("[") {
@@ -24,9 +24,13 @@ enum AddressSyntax {
             var scratch = in_addr()
             guard inet_pton(AF_INET, host, &scratch) == 1 else { return "'\(host)' in '\(text)' is not an IPv4 address" }
         }
-        guard let number = Int(port), (1...65535).contains(number) else {
+        guard port.allSatisfy(\.isASCII), let number = Int(port), (1...65535).contains(number) else {
             return "port '\(port)' in '\(text)' is not 1-65535"
         }
         return nil
+    }
+
+    public static func isValid(_ text: String) -> Bool {
+        problem(with: text) == nil
     }
 }
