@@ -109,7 +109,7 @@ extension QuicEndpoint {
         newcomer.challenged = old
         old.challenger = newcomer
         old.livenessBaseline = old.bytesReceived
-        old.livenessDeadline = now + max(4 * stat.smoothed_rtt, 50 * NGTCP2_MILLISECONDS)
+        old.livenessDeadline = now + max(4 * stat.smoothed_rtt, 250 * NGTCP2_MILLISECONDS)
         // An immediate keep-alive PING; the usual interval is restored when the check ends.
         ngtcp2_conn_set_keep_alive_timeout(old.conn, NGTCP2_MILLISECONDS)
     }
@@ -143,8 +143,10 @@ extension QuicEndpoint {
         byPeer[peer] = newcomer
         newcomer.held = false
         if !old.closed {
+            // Closed out loud: should the old connection only have been slow, the peer learns at once.
             terminate(old, code: CSYNC_ERR_CLOSED.rawValue,
-                      reason: "the peer connected again and this connection stopped answering (it restarted?)", close: .silent)
+                      reason: "the peer connected again and this connection stopped answering (it restarted?)",
+                      close: .application(Self.duplicateConnectionCode, "replaced by a newer connection"))
         }
         report(newcomer)
     }

@@ -7,12 +7,12 @@ import XCTest
 /// timeout ends it.
 final class KeepAliveTests: XCTestCase {
     func testKeepAliveHoldsAQuietConnectionPastTheIdleTimeout() async throws {
-        let server = try makeNode(["idle_timeout_ms": 1000, "keepalive_ms": 250])
-        let client = try makeNode(["idle_timeout_ms": 1000, "keepalive_ms": 250])
+        let server = try makeNode(["idle_timeout_ms": 1500, "keepalive_ms": 200])
+        let client = try makeNode(["idle_timeout_ms": 1500, "keepalive_ms": 200])
         serveEcho(on: server)
         let connection = try await client.transport.connect(to: server.nodeID, addresses: [server.address])
         // Absence of a close cannot be polled for: wait out three idle timeouts.
-        try await Task.sleep(nanoseconds: 3_000_000_000)
+        try await Task.sleep(nanoseconds: 4_500_000_000)
         XCTAssertFalse(connection.isClosed, "keep-alive did not hold the connection open")
         let stream = try await connection.openStream(protocol: "test/echo/1")
         try await stream.write([7])
