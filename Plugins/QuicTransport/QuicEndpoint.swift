@@ -98,6 +98,7 @@ final class QuicEndpoint: @unchecked Sendable {
             socket = fd
             wakeFD = wake
             running = true
+            log(CSYNC_LOG_INFO, "quic: listening on UDP \(localAddress.text) as node \(identity.nodeID.hexString) (ALPN \(TLSIdentity.alpn))")
         }
         let thread = Thread { [self] in
             Thread.current.threadDictionary["can-sync.quic-io"] = true
