@@ -1,9 +1,9 @@
 """Shared pieces of the CAN Sync vs Syncthing benchmark: steps with deadlines, child processes, HTTP, memory."""
 
 import ctypes
-import math
 import http.client
 import json
+import math
 import os
 import signal
 import socket
@@ -44,14 +44,15 @@ class Step:
 
     def poll(self, probe, interval_s=0.05, detail=""):
         """Calls probe() until it returns something truthy; sleeps between calls. For setup waits, not for timing."""
+        last_error = ""
         while True:
             try:
                 value = probe()
             except (OSError, http.client.HTTPException, ValueError) as error:
-                value, detail = None, f"{detail} last error: {error}".strip()
+                value, last_error = None, f"last error: {error}"
             if value:
                 return value
-            self.check(detail)
+            self.check(" ".join(part for part in (detail, last_error) if part))
             time.sleep(interval_s)
 
 
