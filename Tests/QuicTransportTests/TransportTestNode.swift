@@ -35,24 +35,6 @@ final class TransportTestNode: @unchecked Sendable {
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    let seconds: Double
-    var description: String { "\(what) did not finish within \(seconds) s" }
-}
-
-/// Runs `operation`, failing with TimedOut if it takes longer than `seconds`.
-func within<T: Sendable>(_ seconds: Double, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-            throw TimedOut(what: what, seconds: seconds)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
 
 extension XCTestCase {
     /// A node that is shut down when the test ends.
@@ -73,27 +55,4 @@ extension XCTestCase {
             }
         }
     }
-}
-
-/// Collects a transport's connection events as they happen, for polling with `eventually`.
-final class EventRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var closedReasons: [String] = []
-    private var openedCount = 0
-
-    init(_ transport: PeerTransport) {
-        Task { [self] in
-            for await event in transport.events {
-                lock.withLock {
-                    switch event {
-                    case .opened: openedCount += 1
-                    case .closed(_, _, let reason): closedReasons.append(reason)
-                    }
-                }
-            }
-        }
-    }
-
-    var closed: [String] { lock.withLock { closedReasons } }
-    var opened: Int { lock.withLock { openedCount } }
 }
