@@ -176,7 +176,7 @@ final class QuicConnection {
         if let key = TLSIdentity.peerRawKey(session) {
             if let expectedPeer {
                 guard key == expectedPeer else {
-                    verifyFailure = "the server proved node id \(key.hexString), not the dialed \(expectedPeer.hexString)"
+                    verifyFailure = "the server proved node id \(Hex.encode(key)), not the dialed \(Hex.encode(expectedPeer))"
                     return -1
                 }
             }

@@ -10,7 +10,7 @@ extension QuicEndpoint {
     func dial(_ peer: [UInt8], addresses: [String]) throws {
         guard running else { throw PluginFailure(CSYNC_ERR_INVALID, "the quic transport is not started") }
         guard peer != identity.nodeID else {
-            throw PluginFailure(CSYNC_ERR_INVALID, "cannot dial this node's own id \(peer.hexString)")
+            throw PluginFailure(CSYNC_ERR_INVALID, "cannot dial this node's own id \(Hex.encode(peer))")
         }
         defer { wake() }
         if let existing = byPeer[peer], existing.reported {

@@ -98,7 +98,7 @@ final class QuicEndpoint: @unchecked Sendable {
             socket = fd
             wakeFD = wake
             running = true
-            log(CSYNC_LOG_INFO, "quic: listening on UDP \(localAddress.text) as node \(identity.nodeID.hexString) (ALPN \(TLSIdentity.alpn))")
+            log(CSYNC_LOG_INFO, "quic: listening on UDP \(localAddress.text) as node \(Hex.encode(identity.nodeID)) (ALPN \(TLSIdentity.alpn))")
         }
         let thread = Thread { [self] in
             Thread.current.threadDictionary["can-sync.quic-io"] = true
