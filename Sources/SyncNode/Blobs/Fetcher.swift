@@ -74,15 +74,16 @@ final class Fetcher: Service, Sendable {
     // MARK: Downloads
 
     private func startDownloads() {
-        let missing: [(libraryID: UUID, entry: SyncEntry)]
+        let free = state.withLock { maxConcurrent - $0.inFlight.count }
+        guard free > 0 else { return }
+        let missing: [(libraryID: UUID, hash: String)]
         do {
-            missing = try documents.missingBlobs(limit: 500)
+            missing = try documents.missingBlobs(limit: free + 64)
         } catch {
             logger.warning("fetcher could not read the documents: \(error)")
             return
         }
-        for (library, entry) in missing {
-            let hash = entry.manifest.hashHex
+        for (library, hash) in missing {
             let start = state.withLock { state -> Bool in
                 guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
                       (state.retries[hash]?.after ?? .distantPast) < Date() else { return false }
@@ -92,7 +93,9 @@ final class Fetcher: Service, Sendable {
             }
             guard start else { continue }
             Task {
-                await self.fetch(entry, library: library)
+                if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
+                    await self.fetch(entry, library: library)
+                }
                 self.state.withLock { _ = $0.inFlight.remove(hash) }
                 self.wake.yield()
             }

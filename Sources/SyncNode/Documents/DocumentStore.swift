@@ -114,15 +114,16 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    /// Live entries (of any library) whose bytes this node lacks: what the fetcher should download.
-    public func missingBlobs(limit: Int = 10_000) throws -> [(libraryID: UUID, entry: SyncEntry)] {
+    /// Live entries (of any library) whose bytes this node lacks, smallest first: what the fetcher
+    /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
+    public func missingBlobs(limit: Int) throws -> [(libraryID: UUID, hash: String)] {
         try database.pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT library_id, encoded FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?
+                SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?
                 """, arguments: [limit])
         }.compactMap { row in
             guard let id = UUID(uuidString: row["library_id"]) else { return nil }
-            return (id, try SyncEntry(decoding: Array(row["encoded"] as Data)))
+            return (id, row["hash"])
         }
     }
 
