@@ -84,6 +84,20 @@ public final class CANClient: Sendable {
         } catch {
             throw CANClientError(status: nil, message: "cannot read file to ingest: \(error.localizedDescription)", url: path)
         }
+        return try await ingest(fileAt: path, size: fileSize, available: nil, options: options)
+    }
+
+    /// `POST /ingest` of a file that is still being written and will hold `size` bytes: the upload
+    /// streams each part as soon as `available` says the file holds it, so ingesting overlaps
+    /// producing (a download, say). Use `expectedHash` so the service refuses content that turns out
+    /// wrong; cancelling the task abandons the upload and the service stores nothing.
+    public func ingest(growingFileAt path: String, size: Int64, available: @escaping @Sendable (Int64) async throws -> Void,
+                       options: IngestOptions) async throws -> Asset {
+        try await ingest(fileAt: path, size: size, available: available, options: options)
+    }
+
+    private func ingest(fileAt path: String, size fileSize: Int64, available: (@Sendable (Int64) async throws -> Void)?,
+                        options: IngestOptions) async throws -> Asset {
         let form = MultipartForm()
         var fields: [(String, String)] = []
         if let mimeType = options.mimeType { fields.append(("mime_type", mimeType)) }
@@ -99,7 +113,7 @@ public final class CANClient: Sendable {
         let chunks = FileChunks(
             prefix: form.prefix(fields: fields, filename: options.filename ?? (path as NSString).lastPathComponent,
                                 mimeType: options.mimeType ?? "application/octet-stream"),
-            path: path, fileSize: fileSize, suffix: form.suffix)
+            path: path, fileSize: fileSize, suffix: form.suffix, available: available)
         let length = Int64(chunks.prefix.readableBytes) + fileSize + Int64(chunks.suffix.readableBytes)
         let url = baseURL + "/ingest"
         let response = try await withRetries(url: url) {

@@ -4,7 +4,8 @@ import NIOPosix
 
 /// The bytes of a multipart upload as an async sequence: a text prefix, then a file read in chunks on
 /// NIO's blocking-I/O thread pool, then a text suffix. Each iteration reopens the file, so a retried
-/// request streams it again from the start; the file is never loaded whole.
+/// request streams it again from the start; the file is never loaded whole. With `available`, the
+/// file may still be growing: each read first waits until the file holds the bytes it needs.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
@@ -15,6 +16,8 @@ struct FileChunks: AsyncSequence, Sendable {
     let path: String
     let fileSize: Int64
     let suffix: ByteBuffer
+    /// Returns once the file holds at least this many bytes (nil: the file is complete).
+    let available: (@Sendable (Int64) async throws -> Void)?
 
     func makeAsyncIterator() -> Iterator {
         Iterator(chunks: self)
@@ -61,6 +64,7 @@ struct FileChunks: AsyncSequence, Sendable {
             let remaining = chunks.fileSize - offset
             guard remaining > 0 else { return nil }
             let count = Int(Swift.min(remaining, Int64(FileChunks.chunkSize)))
+            try await chunks.available?(offset + Int64(count))
             let (descriptor, offset, path) = (self.descriptor, self.offset, chunks.path)
             let buffer = try await NIOThreadPool.singleton.runIfActive { () throws -> ByteBuffer in
                 var buffer = ByteBufferAllocator().buffer(capacity: count)

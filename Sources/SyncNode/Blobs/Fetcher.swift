@@ -116,8 +116,7 @@ final class Fetcher: Service, Sendable {
             for provider in providers {
                 guard let connection = connections(provider) else { continue }
                 do {
-                    try await download(entry, library: library, from: connection, to: partial)
-                    try await ingest(entry, from: partial)
+                    try await downloadAndIngest(entry, library: library, from: connection, to: partial)
                     state.withLock { _ = $0.retries.removeValue(forKey: hash) }
                     return
                 } catch let error as VerificationError {
@@ -149,7 +148,8 @@ final class Fetcher: Service, Sendable {
 
     /// Appends the missing tail of the asset to `partial`, hashing as it writes (a resumed file's
     /// existing bytes are hashed first), then checks the whole file's SHA-256.
-    private func download(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, to partial: URL) async throws {
+    private func download(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, to partial: URL,
+                          growth: FileGrowth) async throws {
         let hash = entry.manifest.hashHex
         let size = entry.manifest.size
         if !FileManager.default.fileExists(atPath: partial.path) {
@@ -191,6 +191,7 @@ final class Fetcher: Service, Sendable {
                     try file.write(contentsOf: bytes)
                 }
                 offset += UInt64(body.count)
+                growth.grew(to: Int64(offset))
                 meter.received(UInt64(body.count), hash: hash, from: connection.peer)
             }
             guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
@@ -203,15 +204,40 @@ final class Fetcher: Service, Sendable {
         }
     }
 
-    /// Ingests a verified file into the local CAN Service with the entry's fields and removes it.
-    private func ingest(_ entry: SyncEntry, from partial: URL) async throws {
+    /// Downloads into the partial file while uploading it into the local CAN Service as it grows, so
+    /// the ingest overlaps the transfer. The upload carries `expected_hash`, and it is abandoned (the
+    /// service stores nothing) unless this node's own check of the whole file passes.
+    private func downloadAndIngest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
+                                   to partial: URL) async throws {
         let manifest = entry.manifest
+        if !FileManager.default.fileExists(atPath: partial.path) {
+            FileManager.default.createFile(atPath: partial.path, contents: nil)
+        }
+        var existing = Int64((try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int) ?? 0)
+        if existing > Int64(manifest.size) {
+            try FileHandle(forWritingTo: partial).truncate(atOffset: 0)
+            existing = 0
+        }
+        let growth = FileGrowth(length: existing)
         let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
         let options = IngestOptions(mimeType: manifest.mimeType, application: manifest.application, tags: manifest.tags,
                                     user: manifest.user, filename: manifest.filename,
                                     metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
                                     expectedHash: manifest.hashHex)
-        _ = try await client.ingest(fileAt: partial.path, options: options)
+        let client = client
+        let upload = Task {
+            try await client.ingest(growingFileAt: partial.path, size: Int64(manifest.size),
+                                    available: { try await growth.wait(for: $0) }, options: options)
+        }
+        do {
+            try await download(entry, library: library, from: connection, to: partial, growth: growth)
+        } catch {
+            growth.fail(error)
+            upload.cancel()
+            _ = try? await upload.value
+            throw error
+        }
+        _ = try await upload.value
         try documents.markLocal([manifest.hashHex], true)
         try? FileManager.default.removeItem(at: partial)
         meter.end(manifest.hashHex)
