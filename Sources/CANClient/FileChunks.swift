@@ -9,8 +9,8 @@ import NIOPosix
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
-    /// 256 KiB reads keep syscalls few without holding much memory per upload.
-    static let chunkSize = 256 << 10
+    /// 1 MiB reads keep thread-pool hops and syscalls few without holding much memory per upload.
+    static let chunkSize = 1 << 20
 
     let prefix: ByteBuffer
     let path: String

@@ -40,18 +40,34 @@ final class BlobProvider: Sendable {
                 return
             }
             try await stream.write(BlobResponseHeader.sending(totalSize: entry.manifest.size).encoded())
+            // The store's body arrives in small chunks; the transport moves large writes far more
+            // cheaply (one wake-up of its I/O thread each), so they are gathered first.
             var sent: UInt64 = 0
+            var batch: [UInt8] = []
+            batch.reserveCapacity(Self.writeSize)
             for try await chunk in download.body {
-                try await stream.write(Array(chunk.readableBytesView))
-                sent += UInt64(chunk.readableBytes)
-                meter.sent(UInt64(chunk.readableBytes), to: peer)
+                batch.append(contentsOf: chunk.readableBytesView)
+                if batch.count >= Self.writeSize {
+                    try await send(&batch, on: stream, to: peer, counting: &sent)
+                }
             }
+            try await send(&batch, on: stream, to: peer, counting: &sent)
             try stream.finish()
             logger.debug("sent \(sent) bytes of \(request.hash) to \(peer.short)")
         } catch {
             logger.debug("blob request from \(peer.short) failed: \(error)")
             stream.reset(code: 3)
         }
+    }
+
+    static let writeSize = 1 << 20
+
+    private func send(_ batch: inout [UInt8], on stream: PeerStream, to peer: NodeID, counting sent: inout UInt64) async throws {
+        guard !batch.isEmpty else { return }
+        try await stream.write(batch)
+        sent += UInt64(batch.count)
+        meter.sent(UInt64(batch.count), to: peer)
+        batch.removeAll(keepingCapacity: true)
     }
 
     private func answer(_ stream: PeerStream, _ header: BlobResponseHeader) async throws {
