@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "PluginAPI", dependencies: ["CPluginAPI"]),
 
         // The host side of the ABI: loading plugins and driving them from Swift.
-        .target(name: "PluginHost", dependencies: ["CPluginAPI", "YAMLTree"]),
+        .target(name: "PluginHost", dependencies: ["CPluginAPI", "PluginAPI", "YAMLTree"]),
 
         // Shared building blocks.
         .target(name: "YAMLTree", dependencies: ["CYaml"]),

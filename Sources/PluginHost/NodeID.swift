@@ -1,3 +1,5 @@
+import PluginAPI
+
 /// A node's identity: its 32-byte Ed25519 public key, written as 64 lowercase hex digits.
 public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public let bytes: [UInt8]
@@ -40,37 +42,11 @@ public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
 extension Array where Element == UInt8 {
     /// Lowercase hex.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hexString: String { Hex.encode(self) }
 
     /// Bytes from hex digits (either case); nil if the text is not hex of even length.
     public init?(hexString: String) {
-        let utf8 = Array(hexString.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
+        guard let bytes = Hex.decode(hexString) else { return nil }
         self = bytes
     }
 }
