@@ -9,9 +9,9 @@ import PluginAPI
 /// A member's last-seen time moves forward only on news that traces back to the member itself, so a
 /// departed node ages out everywhere once `peer_ttl_secs` has passed since anyone heard from it.
 final class GossipTopic {
-    /// Random-walk lengths, as in HyParView and iroh-gossip: active, passive, shuffle.
+    /// Random-walk lengths, as in HyParView and iroh-gossip. There is no passive walk length: every member
+    /// a message names joins the passive view as soon as it is learned.
     static let activeWalkLength: UInt8 = 6
-    static let passiveWalkLength: UInt8 = 3
     static let shuffleWalkLength: UInt8 = 3
     static let joinSampleSize = 8
 
@@ -34,7 +34,6 @@ final class GossipTopic {
     private var members: [[UInt8]: Member] = [:]
     private var bucket: TokenBucket
     var replay = ReplayGuard()
-    private(set) var dropped = 0
 
     private var effects: [GossipEffect] = []
     private var now: UInt64 = 0
@@ -265,10 +264,7 @@ final class GossipTopic {
 
     private func send(_ kind: GossipMessage.Kind, flags: UInt8 = 0, ttl: UInt8 = 0, to peer: [UInt8], records: [MemberRecord]) {
         guard peer != selfID else { return }
-        guard bucket.take(now: now) else {
-            dropped += 1
-            return
-        }
+        guard bucket.take(now: now) else { return }
         let message = GossipMessage(kind: kind, flags: flags, ttl: ttl, sender: selfID, timestamp: wallNow,
                                     libraryID: libraryID, records: records)
         effects.append(.send(to: peer, bytes: authenticator.seal(message, for: peer)))

@@ -65,8 +65,6 @@ public final class RelayStore: Sendable {
     public func get(_ key: PkarrPublicKey) -> SignedPacket? {
         packets.withLock { $0[key] }
     }
-
-    public var count: Int { packets.withLock { $0.count } }
 }
 
 /// The relay's storage directory could not be read or written.

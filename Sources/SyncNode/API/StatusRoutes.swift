@@ -27,9 +27,11 @@ public struct StatusReport: Codable, Sendable {
     public var transfers: [TransferView]
     /// Blob bytes downloaded from peers since the node started.
     public var blobBytesReceived: UInt64
+    /// Blob bytes served to peers since the node started.
+    public var blobBytesSent: UInt64
 
     enum CodingKeys: String, CodingKey {
-        case libraries, transfers, blobBytesReceived = "blob_bytes_received"
+        case libraries, transfers, blobBytesReceived = "blob_bytes_received", blobBytesSent = "blob_bytes_sent"
         case nodeID = "node_id", version, uptimeSecs = "uptime_secs", listenAddr = "listen_addr", addresses, plugins
         case canService = "can_service", libraryCount = "library_count"
     }

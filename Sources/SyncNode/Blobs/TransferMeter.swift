@@ -39,11 +39,6 @@ final class TransferMeter: Sendable {
         }
     }
 
-    /// Sets a transfer's progress (after a restart from a shorter partial file, say).
-    func progress(_ hash: String, doneBytes: UInt64) {
-        state.withLock { $0.transfers[hash]?.doneBytes = doneBytes }
-    }
-
     func end(_ hash: String) {
         state.withLock { _ = $0.transfers.removeValue(forKey: hash) }
     }
@@ -51,9 +46,8 @@ final class TransferMeter: Sendable {
     /// Blob bytes received from every peer since the node started.
     var totalReceived: UInt64 { state.withLock { $0.received.values.reduce(0, +) } }
 
-    func totals(for peer: NodeID) -> (sent: UInt64, received: UInt64) {
-        state.withLock { ($0.sent[peer] ?? 0, $0.received[peer] ?? 0) }
-    }
+    /// Blob bytes served to every peer since the node started.
+    var totalSent: UInt64 { state.withLock { $0.sent.values.reduce(0, +) } }
 
     var transfers: [Transfer] {
         state.withLock { Array($0.transfers.values) }.sorted { $0.startedAt < $1.startedAt }

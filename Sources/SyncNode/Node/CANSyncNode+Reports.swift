@@ -20,7 +20,8 @@ extension CANSyncNode {
                                         entries: counts?.live ?? 0, missingBlobs: counts?.missing ?? 0,
                                         peers: engine.peers(of: active.library.id).map(\.hex).sorted())
             },
-            transfers: meter.transfers.map(TransferView.init), blobBytesReceived: meter.totalReceived)
+            transfers: meter.transfers.map(TransferView.init), blobBytesReceived: meter.totalReceived,
+            blobBytesSent: meter.totalSent)
     }
 
     /// The body of `GET /peers`: every known peer, connected or not.

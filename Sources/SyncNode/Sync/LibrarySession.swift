@@ -14,7 +14,8 @@ final class LibrarySession: Sendable {
     /// The node that opened the stream: sessions are deduplicated by it.
     let initiator: NodeID
     private let engine: SyncEngine
-    private let state = Mutex<(library: UUID?, reconciler: Reconciler?, rounds: Int)>((nil, nil, 0))
+    /// The reconciliation round in progress, if any.
+    private let reconciler = Mutex<Reconciler?>(nil)
     private let logger: Logger
 
     static let roundInterval: Duration = .seconds(30)
@@ -27,16 +28,11 @@ final class LibrarySession: Sendable {
         self.logger = logger
     }
 
-    var libraryID: UUID? { state.withLock { $0.library } }
-    /// Reconciliation rounds completed by the peer (it sent `done`).
-    var completedRounds: Int { state.withLock { $0.rounds } }
-
     /// Runs the session until the stream ends. `library` is set for the side that opened it.
     func run(opening library: Library?) async {
         var messages = frames.messages().makeAsyncIterator()
         do {
             let (id, keys) = try await handshake(opening: library, messages: &messages)
-            state.withLock { $0.library = id }
             guard engine.register(self, library: id) else {
                 frames.finish()
                 return
@@ -91,11 +87,11 @@ final class LibrarySession: Sendable {
     }
 
     private func startRound(_ library: UUID) {
-        let initial: ReconcileMessage? = state.withLock { state in
-            guard state.reconciler == nil, let set = try? engine.documents.reconcileSet(library) else { return nil }
-            var reconciler = Reconciler(set: set)
-            let message = reconciler.initialMessage()
-            state.reconciler = reconciler
+        let initial: ReconcileMessage? = reconciler.withLock { current in
+            guard current == nil, let set = try? engine.documents.reconcileSet(library) else { return nil }
+            var round = Reconciler(set: set)
+            let message = round.initialMessage()
+            current = round
             return message
         }
         if let initial { frames.send(.reconcile(initial)) }
@@ -104,15 +100,15 @@ final class LibrarySession: Sendable {
     private func handle(_ message: SyncMessage, library: UUID, keys: LibraryKeys) throws {
         switch message {
         case .reconcile(let incoming):
-            let (reply, sendKeys) = try state.withLock { state -> (ReconcileMessage?, Set<Bytes32>?) in
-                var reconciler = try state.reconciler ?? Reconciler(set: engine.documents.reconcileSet(library))
-                let reply = try reconciler.respond(to: incoming)
+            let (reply, sendKeys) = try reconciler.withLock { current -> (ReconcileMessage?, Set<Bytes32>?) in
+                var round = try current ?? Reconciler(set: engine.documents.reconcileSet(library))
+                let reply = try round.respond(to: incoming)
                 if reply?.expectsResponse == true {
-                    state.reconciler = reconciler
+                    current = round
                     return (reply, nil)
                 }
-                state.reconciler = nil
-                return (reply, reconciler.sendKeys)
+                current = nil
+                return (reply, round.sendKeys)
             }
             if let reply { frames.send(.reconcile(reply)) }
             if let sendKeys {
@@ -125,7 +121,7 @@ final class LibrarySession: Sendable {
         case .entryPush(let entry):
             engine.receive(entry, library: library, keys: keys, from: peer)
         case .done:
-            state.withLock { $0.rounds += 1 }
+            break  // the peer has sent everything this round owed; the next round starts on the timer
         case .error(let failure):
             throw SyncSessionError.peerFailed(peer, failure)
         case .hello, .proof:

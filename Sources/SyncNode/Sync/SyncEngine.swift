@@ -103,11 +103,6 @@ final class SyncEngine: Sendable {
         sessions.withLock { $0.keys.filter { $0.library == library }.map(\.peer) }
     }
 
-    /// Whether at least one reconciliation round with `peer` over `library` has completed.
-    func hasSynced(_ library: UUID) -> Bool {
-        sessions.withLock { sessions in sessions.contains { $0.key.library == library && $0.value.completedRounds > 0 } }
-    }
-
     // MARK: Entries
 
     /// Applies an entry a peer sent, if its signatures and timestamp check out.
