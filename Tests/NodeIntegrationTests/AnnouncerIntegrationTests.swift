@@ -36,14 +36,15 @@ final class AnnouncerIntegrationTests: XCTestCase {
         return try await client.ingest(fileAt: path, options: options)
     }
 
-    func createLibrary(_ name: String, _ filter: [String: Any]) async throws -> String {
-        let reply = try await TestHTTP.request("POST", "\(node.apiURL)/libraries", json: ["name": name, "filter": filter])
+    func createLibrary(_ name: String, _ filter: [String: Any], on other: NodeProcess? = nil) async throws -> String {
+        let api = (other ?? node).apiURL
+        let reply = try await TestHTTP.request("POST", "\(api)/libraries", json: ["name": name, "filter": filter])
         XCTAssertEqual(reply.status, 201, reply.text)
         return try XCTUnwrap((reply.data as? [String: Any])?["id"] as? String, reply.text)
     }
 
-    func entryHashes(_ library: String) async throws -> Set<String> {
-        let reply = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)/entries")
+    func entryHashes(_ library: String, on other: NodeProcess? = nil) async throws -> Set<String> {
+        let reply = try await TestHTTP.get("\((other ?? node).apiURL)/libraries/\(library)/entries")
         let entries = reply.data as? [[String: Any]] ?? []
         return Set(entries.filter { $0["deleted"] as? Bool == false }.compactMap { $0["hash"] as? String })
     }
@@ -123,6 +124,38 @@ final class AnnouncerIntegrationTests: XCTestCase {
         let details = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)").data as? [String: Any]
         XCTAssertEqual(details?["entry_count"] as? Int, 0)
         XCTAssertEqual(details?["tombstone_count"] as? Int, 1)
+    }
+
+    /// A service without `seq` (the contract makes it optional) ignores `since_seq` and `wait_ms` and
+    /// answers newest first, so with 1000 assets or more every fast-poll page is full. The node must
+    /// still find every matching asset (the full scan pages by offset), poll about once per
+    /// interval instead of re-reading the same page in a loop, and see new assets through the poll.
+    func testServiceWithoutSeqIsScannedByOffsetAndPolledOncePerInterval() async throws {
+        let service = try await AnnouncerSeqlessService(count: 1200, tagEvery: 100)
+        defer { service.stop() }
+        let seqless = try NodeProcess(label: "seqless-node", configLines: [
+            "can_service_url: \"\(service.baseURL)\"", "poll_interval_secs: 1", "full_scan_interval_secs: 3600",
+        ])
+        try await seqless.start()
+        defer { seqless.stop() }
+
+        let library = try await createLibrary("picked", ["tags": ["pick"]], on: seqless)
+        // Index 0 is the oldest asset: only the second page (offset 1000) of a newest-first scan has it.
+        let expected = Set(stride(from: 0, to: 1200, by: 100).map(AnnouncerSeqlessService.hash))
+        let found = try await eventually(timeout: 20) { try await self.entryHashes(library, on: seqless) == expected }
+        let actual = try await entryHashes(library, on: seqless)
+        XCTAssertTrue(found, "expected the \(expected.count) tagged assets, got \(actual.count): \(actual.subtracting(expected))")
+
+        let before = try await service.stats()["list"] ?? 0
+        try await Task.sleep(for: .seconds(4))
+        let polls = (try await service.stats()["list"] ?? 0) - before
+        XCTAssertLessThanOrEqual(polls, 10, "the node sent \(polls) /list requests in 4 s at a 1 s poll interval")
+        XCTAssertGreaterThan(polls, 0, "the node stopped polling")
+
+        try await service.add(5000)
+        let added = AnnouncerSeqlessService.hash(5000)
+        let arrived = try await eventually(timeout: 5) { try await self.entryHashes(library, on: seqless).contains(added) }
+        XCTAssertTrue(arrived, "a new asset on a service without seq was not announced by the poll")
     }
 
     func testBadLibraryRequestsAreClear400s() async throws {

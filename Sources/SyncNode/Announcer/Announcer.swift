@@ -64,22 +64,41 @@ public final class Announcer: Service, Sendable {
 
     private func pollLoop() async {
         let cursorName = "announcer.seq \(client.baseURL)"
+        // Against a service without `seq` the poll reads the newest page again each time; these are
+        // the assets (hash, updated_at, deleted) it saw last, so only what changed is announced.
+        var lastSeqlessPage: Set<AssetVersion> = []
+        var warnedSeqless = false
         while !Task.isCancelled {
             let started = ContinuousClock.now
-            let changed = await retrying("poll") { () -> Int in
+            let advanced = await retrying("poll") { () -> Bool in
                 let since = try cursors.value(cursorName) ?? 0
                 let page = try await client.list(ListQuery(
                     limit: Self.pageSize, sinceSeq: since, includeDeleted: true,
                     waitMilliseconds: Int(min(pollInterval, .seconds(30)).components.seconds * 1000)))
+                if !page.assets.isEmpty, page.assets.allSatisfy({ $0.seq == nil }) {
+                    // No change feed: `since_seq` was ignored and this is the newest page. The
+                    // full scan (paging by offset) covers the rest.
+                    if !warnedSeqless {
+                        logger.info("CAN Service \(client.baseURL) reports no seq: polling its newest \(Self.pageSize) assets every \(pollInterval), the full scan covers the rest")
+                        warnedSeqless = true
+                    }
+                    let versions = Set(page.assets.map(AssetVersion.init))
+                    try announce(page.assets.filter { !lastSeqlessPage.contains(AssetVersion($0)) })
+                    lastSeqlessPage = versions
+                    return false
+                }
                 try announce(page.assets)
                 let newest = page.assets.compactMap(\.seq).max() ?? page.lastSeq ?? since
-                if newest > since { try cursors.set(cursorName, newest) }
-                return page.assets.count
-            } ?? 0
-            if changed >= Self.pageSize { continue }
-            // A service that answers at once (no long poll) is polled once per interval.
+                guard newest > since else { return false }
+                try cursors.set(cursorName, newest)
+                return true
+            } ?? false
+            // Poll again at once only when the cursor moved: the next request continues after it
+            // (or is held as a long poll). Anything else waits out the interval, so a service that
+            // answers at once, ignores `since_seq` or has no `seq` is polled once per interval.
+            if advanced { continue }
             let remaining = pollInterval - (ContinuousClock.now - started)
-            if changed == 0, remaining > .zero { try? await Task.sleep(for: remaining) }
+            if remaining > .zero { try? await Task.sleep(for: remaining) }
         }
     }
 
@@ -124,7 +143,8 @@ public final class Announcer: Service, Sendable {
             if let last = sinceSeq, let newest = page.assets.compactMap(\.seq).max(), newest > last {
                 sinceSeq = newest
             } else {
-                // A service without seq: page by offset instead.
+                // A service without seq (or one ignoring since_seq): it answered newest first, so
+                // this page was offset 0 and the scan goes on by offset.
                 sinceSeq = nil
                 offset += page.assets.count
             }
@@ -160,5 +180,18 @@ public final class Announcer: Service, Sendable {
         }
         try documents.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
         try documents.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
+    }
+}
+
+/// What makes one read of an asset differ from another: a metadata change or a deletion.
+private struct AssetVersion: Hashable {
+    let hash: String
+    let updatedAt: Int64
+    let deleted: Bool
+
+    init(_ asset: Asset) {
+        hash = asset.hash.lowercased()
+        updatedAt = asset.updatedAt
+        deleted = asset.isDeleted
     }
 }
