@@ -356,14 +356,15 @@ final class QuicConnection {
         var bytes = UnsafeBufferPointer(start: data, count: length)
         if stream.awaitingHeader {
             var taken = 0
-            for byte in bytes {
+            while taken < bytes.count, !stream.headerComplete {
+                stream.header.append(bytes[taken])
                 taken += 1
-                stream.header.append(byte)
-                if stream.header.count == Int(stream.header[0]) + 1 { break }
             }
             extendCredit(id, taken)
             bytes = UnsafeBufferPointer(rebasing: bytes[taken...])
-            guard stream.header.count == Int(stream.header[0]) + 1 else {
+            guard stream.headerComplete else {
+                // The peer ended the stream before its tag was complete (possibly with no bytes at
+                // all): the host never hears of it.
                 if fin { abandon(stream, code: 1) }
                 return
             }

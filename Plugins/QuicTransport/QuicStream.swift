@@ -24,6 +24,7 @@ final class QuicStream {
     var unconsumed = 0
     /// For streams the peer opened: the tag header is still being read.
     var awaitingHeader: Bool
+    /// The tag header received so far: one length byte, then that many bytes of name.
     var header: [UInt8] = []
     /// Shutdown requested inside an ngtcp2 callback, carried out after it returns.
     var pendingShutdownCode: UInt64?
@@ -33,6 +34,12 @@ final class QuicStream {
         self.connection = connection
         self.awaitingHeader = remote
         self.send = SendBuffer(pool: connection.endpoint.chunkPool)
+    }
+
+    /// The whole tag header has arrived; false while it is empty or short of its length byte's count.
+    var headerComplete: Bool {
+        guard let length = header.first else { return false }
+        return header.count == Int(length) + 1
     }
 
     var hasSomethingToSend: Bool {
