@@ -54,13 +54,22 @@ final class HandshakeTests: XCTestCase {
 
     func testDialRacesAddressesAndTheListeningOneWins() async throws {
         let server = try makeNode()
-        let client = try makeNode(["handshake_timeout_ms": 3000])
-        let silent = "127.0.0.1:\(LoopbackPorts.freeTCPPort())"
-        let connection = try await within(10, "dial") {
-            try await client.transport.connect(to: server.nodeID, addresses: ["not an address", silent, server.address])
+        let client = try makeNode(["handshake_timeout_ms": 5000])
+        // A bound socket that never answers: no ICMP error lets an attempt to it end early, so only
+        // the handshake timeout would end it.
+        let silent = try UDPProbe()
+        let addresses = ["not an address", silent.address, server.address]
+        let started = ContinuousClock.now
+        let connection = try await within(15, "dial") {
+            try await client.transport.connect(to: server.nodeID, addresses: addresses)
         }
+        let elapsed = ContinuousClock.now - started
         XCTAssertEqual(connection.peer, server.nodeID)
         XCTAssertEqual(connection.remoteAddress, server.address)
+        // Tried one after another, the listening address would only be reached after the silent
+        // one's 5 s handshake timeout.
+        XCTAssertLessThan(elapsed, .milliseconds(2000), "the dial took \(elapsed): the addresses were not raced")
+        XCTAssertNotNil(silent.receive(timeout: 1), "the dial never tried the silent address")
     }
 
     func testDialFailsWhenNothingAnswers() async throws {

@@ -17,6 +17,16 @@ final class UDPProbe {
 
     deinit { close(fd) }
 
+    /// The "127.0.0.1:port" the socket is bound to.
+    var address: String {
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return "127.0.0.1:\(UInt16(bigEndian: bound.sin_port))"
+    }
+
     func send(_ bytes: [UInt8], to address: String) throws {
         let parts = address.split(separator: ":")
         var target = sockaddr_in()
