@@ -34,5 +34,6 @@ public enum CPluginCompiler {
     public struct CompileError: Error, CustomStringConvertible {
         public let message: String
         public var description: String { message }
+        public init(message: String) { self.message = message }
     }
 }
