@@ -52,6 +52,35 @@ final class HandshakeTests: XCTestCase {
         XCTAssertTrue(listening.transport.connections.isEmpty)
     }
 
+    func testServerRefusesAClientThatProvesNoEd25519Key() async throws {
+        let server = try makeNode()
+        serveEcho(on: server)
+        var serverEvents = server.transport.events.makeAsyncIterator()
+        // No key at all, and a raw key of the wrong kind (P-256, not a node's Ed25519 key).
+        for key in ["nokey", "p256key"] {
+            let raw = try await within(20, "the raw client with \(key)") {
+                try await RawQuicClient.run(server.address, [key, "echo"])
+            }
+            // TLS 1.3 lets the client finish first; the server then closes with a TLS alert
+            // (CRYPTO_ERROR, 0x100 + alert) before any stream of the client reaches it.
+            XCTAssertEqual(raw.status, 1, "\(key): \(raw.output)")
+            XCTAssertNotNil(raw.output.range(of: #"closed: ERR_DRAINING \(transport error 0x1[0-9a-f]{2}\)"#,
+                                             options: .regularExpression), "\(key): \(raw.output)")
+            XCTAssertFalse(raw.output.contains("stream echo"), "\(key): \(raw.output)")
+        }
+        XCTAssertTrue(server.transport.connections.isEmpty)
+
+        // The server's first event is the regular client that follows: the refused ones left none.
+        let client = try makeNode()
+        _ = try await within(10, "dial after the refused clients") {
+            try await client.transport.connect(to: server.nodeID, addresses: [server.address])
+        }
+        guard case .opened(let accepted)? = await serverEvents.next() else {
+            return XCTFail("the server reported no opened connection")
+        }
+        XCTAssertEqual(accepted.peer, client.nodeID)
+    }
+
     func testDialRacesAddressesAndTheListeningOneWins() async throws {
         let server = try makeNode()
         let client = try makeNode(["handshake_timeout_ms": 5000])

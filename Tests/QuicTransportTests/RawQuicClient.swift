@@ -3,14 +3,14 @@ import TestSupport
 
 /// A minimal QUIC client in C on the system's ngtcp2 + GnuTLS, compiled once per test run, for
 /// sending what the plugin itself never would: streams whose protocol tag is empty or cut short,
-/// or a handshake without a key.
+/// or a handshake without a node key.
 ///
-/// `raw-quic-client HOST:PORT [nokey] STEP...` opens one bidirectional stream per step, all at once
+/// `raw-quic-client HOST:PORT [nokey|p256key] STEP...` opens one bidirectional stream per step, all at once
 /// after the handshake, and prints one line per stream when it closes:
 /// - `empty`: no bytes, only FIN;
 /// - `partial`: a tag header announcing 5 bytes, 2 of them, then FIN;
 /// - `echo`: a complete `test/echo/1` header, `ping`, FIN; prints what came back.
-/// `nokey` presents no raw public key. Exit status: 0 all streams closed, 1 handshake failed or the
+/// `nokey` presents no raw public key, `p256key` an ECDSA P-256 one instead of Ed25519. Exit status: 0 all streams closed, 1 handshake failed or the
 /// connection was closed, 2 timeout, 3 usage or setup error.
 enum RawQuicClient {
     struct Result {
@@ -113,6 +113,19 @@ enum RawQuicClient {
     }
 
     static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref) { (void)ref; return conn; }
+
+    /* Prints why the connection ended, with the peer's CONNECTION_CLOSE error code when it sent one. */
+    static int ended(int rv) {
+        printf("%s: %s", handshake_done ? "connection closed" : "handshake failed", ngtcp2_strerror(rv));
+        if (rv == NGTCP2_ERR_DRAINING) {
+            ngtcp2_connection_close_error error;
+            ngtcp2_conn_get_connection_close_error(conn, &error);
+            printf(" (%s error 0x%llx)", error.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT ? "transport" : "application",
+                   (unsigned long long)error.error_code);
+        }
+        printf("\n");
+        return 1;
+    }
 
     static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx) {
         (void)ctx;
@@ -244,7 +257,7 @@ enum RawQuicClient {
     }
 
     int main(int argc, char **argv) {
-        if (argc < 3) { fprintf(stderr, "usage: %s HOST:PORT [nokey] STEP...\n", argv[0]); return 3; }
+        if (argc < 3) { fprintf(stderr, "usage: %s HOST:PORT [nokey|p256key] STEP...\n", argv[0]); return 3; }
         setvbuf(stdout, NULL, _IOLBF, 0);
         char host[64];
         const char *colon = strrchr(argv[1], ':');
@@ -254,8 +267,15 @@ enum RawQuicClient {
         struct sockaddr_in remote = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
         if (inet_pton(AF_INET, host, &remote.sin_addr) != 1) return 3;
         int with_key = 1;
+        gnutls_pk_algorithm_t algorithm = GNUTLS_PK_EDDSA_ED25519;
+        unsigned int bits = 256;
         for (int i = 2; i < argc; i++) {
             if (strcmp(argv[i], "nokey") == 0) { with_key = 0; continue; }
+            if (strcmp(argv[i], "p256key") == 0) {
+                algorithm = GNUTLS_PK_ECDSA;
+                bits = GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1);
+                continue;
+            }
             if (stream_count == MAX_STREAMS) return 3;
             streams[stream_count].step = argv[i];
             fill(&streams[stream_count++]);
@@ -273,7 +293,7 @@ enum RawQuicClient {
             gnutls_privkey_t private_key;
             gnutls_pubkey_t public_key;
             gnutls_pcert_st *pcert = calloc(1, sizeof *pcert);
-            if (gnutls_privkey_init(&private_key) < 0 || gnutls_privkey_generate(private_key, GNUTLS_PK_EDDSA_ED25519, 256, 0) < 0
+            if (gnutls_privkey_init(&private_key) < 0 || gnutls_privkey_generate(private_key, algorithm, bits, 0) < 0
                 || gnutls_pubkey_init(&public_key) < 0 || gnutls_pubkey_import_privkey(public_key, private_key, 0, 0) < 0
                 || gnutls_pcert_import_rawpk(pcert, public_key, 0) < 0
                 || gnutls_certificate_set_key(credentials, NULL, 0, pcert, 1, private_key) < 0) {
@@ -353,18 +373,12 @@ enum RawQuicClient {
                 while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
                     ngtcp2_pkt_info pi = {0};
                     int rv = ngtcp2_conn_read_pkt(conn, &path, &pi, buf, (size_t)n, now());
-                    if (rv != 0) {
-                        printf("%s: %s\n", handshake_done ? "connection closed" : "handshake failed", ngtcp2_strerror(rv));
-                        return 1;
-                    }
+                    if (rv != 0) return ended(rv);
                 }
             }
             if (now() >= ngtcp2_conn_get_expiry(conn)) {
                 int rv = ngtcp2_conn_handle_expiry(conn, now());
-                if (rv != 0) {
-                    printf("%s: %s\n", handshake_done ? "connection closed" : "handshake failed", ngtcp2_strerror(rv));
-                    return 1;
-                }
+                if (rv != 0) return ended(rv);
             }
             if (flush()) return 1;
         }
