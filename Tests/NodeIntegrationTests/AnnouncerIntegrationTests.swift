@@ -126,6 +126,57 @@ final class AnnouncerIntegrationTests: XCTestCase {
         XCTAssertEqual(details?["tombstone_count"] as? Int, 1)
     }
 
+    func entryStates(_ library: String) async throws -> [String: (deleted: Bool, tags: [String])] {
+        let entries = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)/entries").data as? [[String: Any]] ?? []
+        var states: [String: (deleted: Bool, tags: [String])] = [:]
+        for entry in entries {
+            guard let hash = entry["hash"] as? String, let deleted = entry["deleted"] as? Bool else { continue }
+            states[hash] = (deleted, entry["tags"] as? [String] ?? [])
+        }
+        return states
+    }
+
+    /// A metadata change that takes an asset out of a library's filter tombstones its entry there,
+    /// so peers drop it too; a later change that brings it back makes the entry live again.
+    func testLeavingTheFilterTombstonesAndComingBackRevives() async throws {
+        let asset = try await ingest("tagged notes", IngestOptions(mimeType: "text/plain", tags: ["keep"]))
+        let other = try await ingest("other notes", IngestOptions(mimeType: "text/plain", tags: ["keep"]))
+        let library = try await createLibrary("kept", ["tags": ["keep"]])
+        let everything = try await createLibrary("everything", [:])
+        let announced = try await eventually(timeout: 5) { try await self.entryHashes(library) == [asset.hash, other.hash] }
+        XCTAssertTrue(announced, "the tagged assets were not announced")
+
+        _ = try await client.updateMeta(asset.hash, AssetMetadataPatch(tags: ["dropped"]))
+        let tombstoned = try await eventually(timeout: 5) {
+            try await self.entryStates(library)[asset.hash]?.deleted == true
+        }
+        let states = try await entryStates(library)
+        XCTAssertTrue(tombstoned, "leaving the filter did not tombstone the entry: \(states)")
+        XCTAssertEqual(states[other.hash]?.deleted, false, "the other asset's entry must stay live")
+        XCTAssertEqual(states.count, 2)
+        let details = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)").data as? [String: Any]
+        XCTAssertEqual(details?["entry_count"] as? Int, 1)
+        XCTAssertEqual(details?["tombstone_count"] as? Int, 1)
+        // A library whose filter still matches keeps the asset live, with its new tags.
+        let unfiltered = try await eventually(timeout: 5) {
+            let entry = try await self.entryStates(everything)[asset.hash]
+            return entry?.deleted == false && entry?.tags == ["dropped"]
+        }
+        let unfilteredStates = try await entryStates(everything)
+        XCTAssertTrue(unfiltered, "the unfiltered library lost the asset or its new tags: \(unfilteredStates)")
+
+        _ = try await client.updateMeta(asset.hash, AssetMetadataPatch(tags: ["dropped", "keep"]))
+        let revived = try await eventually(timeout: 5) {
+            let entry = try await self.entryStates(library)[asset.hash]
+            return entry?.deleted == false && entry?.tags == ["dropped", "keep"]
+        }
+        let revivedStates = try await entryStates(library)
+        XCTAssertTrue(revived, "coming back into the filter did not make the entry live: \(revivedStates)")
+        let after = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)").data as? [String: Any]
+        XCTAssertEqual(after?["entry_count"] as? Int, 2)
+        XCTAssertEqual(after?["tombstone_count"] as? Int, 0)
+    }
+
     /// A service without `seq` (the contract makes it optional) ignores `since_seq` and `wait_ms` and
     /// answers newest first, so with 1000 assets or more every fast-poll page is full. The node must
     /// still find every matching asset (the full scan pages by offset), poll about once per

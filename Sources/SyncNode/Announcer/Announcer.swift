@@ -162,12 +162,13 @@ public final class Announcer: Service, Sendable {
             for target in targets {
                 let existing = try documents.entry(target.library.id, hash: asset.hash.lowercased())
                 let manifest: AssetManifest
-                if asset.isDeleted {
-                    // A deletion tombstones an entry the library has; it never creates one.
+                if asset.isDeleted || !target.filter.matches(view) {
+                    // A deletion, or a metadata change that takes the asset out of the filter,
+                    // tombstones an entry the library has; it never creates one. Coming back into
+                    // the filter later makes the entry live again (below).
                     guard let existing, !existing.manifest.deleted else { continue }
                     manifest = try AssetManifest(asset: asset, deleted: true)
                 } else {
-                    guard target.filter.matches(view) else { continue }
                     manifest = try AssetManifest(asset: asset, deleted: false)
                     if let existing, existing.manifest.hasSameContent(as: manifest) { continue }
                 }
