@@ -18,6 +18,10 @@ enum RawQuicClient {
         let output: String
     }
 
+    struct BuildFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// Runs the client against `address` and waits for it to exit.
     static func run(_ address: String, _ arguments: [String]) async throws -> Result {
         let executable = try compiled()
@@ -58,7 +62,7 @@ enum RawQuicClient {
             let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
-                throw CPluginCompiler.CompileError(message: "cc failed for the raw QUIC client:\n\(log)")
+                throw BuildFailed(description: "cc failed for the raw QUIC client:\n\(log)")
             }
             self.directory = directory
             built = output
