@@ -37,9 +37,8 @@ public final class CANSyncNode: Sendable {
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         identity = try NodeIdentity.loadOrCreate(in: configuration.dataDirectory)
-        let executableDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().path
-        let manifest = try PluginManifest.load(file: configuration.pluginsFile, executableDirectory: executableDirectory)
+        let manifest = try PluginManifest.load(file: configuration.pluginsFile,
+                                               executableDirectory: Self.executableDirectory())
         let view = NodeIdentityView(nodeID: identity.nodeID, secretKey: identity.secretKey,
                                     syncPassphrase: configuration.syncPassphrase ?? "",
                                     dataDirectory: configuration.dataDirectory)
@@ -71,6 +70,18 @@ public final class CANSyncNode: Sendable {
                               dataDirectory: configuration.dataDirectory, logger: logger)
         wireComponents()
         logger.info("node \(identity.nodeID) loaded \(plugins.instances.count) plugin(s): \(plugins.summaries.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))")
+    }
+
+    /// The directory of the running executable, against which relative plugin paths resolve: the
+    /// real path of `/proc/self/exe`, since `argv[0]` has no directory when started from `PATH`;
+    /// `argv[0]` (resolved) where there is no `/proc`.
+    static func executableDirectory() -> String {
+        if let resolved = realpath("/proc/self/exe", nil) {
+            defer { free(resolved) }
+            return URL(fileURLWithPath: String(cString: resolved)).deletingLastPathComponent().path
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
     }
 
     private func wireComponents() {
