@@ -10,7 +10,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var listenAddress = HostPort(host: "127.0.0.1", port: 3213)
     /// Where the node keeps its key, its database and partial downloads.
     public var dataDirectory = "./can_sync_data"
-    /// A NAT-traversal relay for the transport; nil uses none.
+    /// A NAT-traversal relay for the transport; nil uses none. The QUIC transport has no relay
+    /// support, so a node given one warns at start that it is ignored.
     public var relayURL: String?
     /// Seconds between fast polls for new assets.
     public var pollIntervalSeconds = 5

@@ -127,6 +127,9 @@ public final class CANSyncNode: Sendable {
     public func run() async throws {
         try transport.start()
         logger.info("transport \(transport.instance.name) listening on \(transport.localAddresses().joined(separator: ", "))")
+        if let relay = configuration.relayURL {
+            logger.warning("relay_url \(relay) is ignored: the transport plugin \(transport.instance.name) does not use a relay (peers are dialled directly at the addresses they announce)")
+        }
         for plugin in plugins.instances(of: .discovery) {
             var error = csync_error()
             let status = plugin.descriptor.discovery.pointee.start(plugin.state, &error)
