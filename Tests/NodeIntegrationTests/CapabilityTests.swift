@@ -37,6 +37,35 @@ final class CapabilityTests: XCTestCase {
         XCTAssertNil(leaked)
         let peers = try await TestHTTP.get("\(intruder.apiURL)/peers").data as? [[String: Any]]
         XCTAssertEqual(peers?.first?["libraries"] as? [String], [], "no sync session may be authenticated")
+
+        // The intruder above runs honest code, which gives up by itself as soon as a's proof fails
+        // to verify, so it never tests a's own checks. What follows does, from a's side.
+        let intruderID = try await intruder.nodeID()
+        let aPeers = try await a.peers()
+        let intruderOnA = try XCTUnwrap(aPeers[intruderID], "a's GET /peers should list the intruder: \(aPeers)")
+        XCTAssertEqual(intruderOnA.libraries, [], "a must share no library with the intruder")
+
+        // A peer that knows the library id and skips every check of its own: it takes a's proof
+        // unverified, answers with a proof made from a guessed secret and asks for every entry, on a
+        // stream it opens and on the one a opens to it; then it asks for the asset's bytes.
+        let attack = try await DishonestPeer.attack(a, ticket: real, asset: hash, guessedSecret: forged.secret)
+        XCTAssertTrue(attack.opened.sawNodeProof, "a should answer the hello with its hello and proof: \(attack.opened)")
+        XCTAssertEqual(attack.opened.refusal?.code, .authenticationFailed,
+                       "a must refuse a forged proof on a stream the peer opens: \(attack.opened)\n\(a.logTail())")
+        let accepted = try XCTUnwrap(attack.accepted, "a opens a sync stream for its library on every new connection")
+        XCTAssertEqual(accepted.refusal?.code, .authenticationFailed,
+                       "a must refuse a forged proof on a stream it opens: \(accepted)\n\(a.logTail())")
+        for session in [attack.opened, accepted] {
+            XCTAssertEqual(session.entries, 0, "a served entries to a peer without the secret: \(session)")
+            XCTAssertFalse(session.sawReconcile, "a reconciled with a peer without the secret: \(session)")
+        }
+        let listing = try XCTUnwrap(attack.listing, "a's GET /peers should list the connected peer")
+        XCTAssertTrue(listing.isConnected, "\(listing)")
+        XCTAssertEqual(listing.libraries, [], "a listed a library as shared with a peer that never proved the secret")
+        XCTAssertEqual(attack.blob.status, 2, "a must refuse (forbidden) a blob request without a proven session: \(attack.blob)")
+        XCTAssertFalse(attack.blob.bytes.contains(Array("secret stuff".utf8)), "a sent the asset's bytes: \(attack.blob)")
+        let after = try await TestHTTP.get("\(intruder.apiURL)/libraries/\(library)").data as? [String: Any]
+        XCTAssertEqual(after?["entry_count"] as? Int, 0, "still nothing reached the intruder")
     }
 
     func testMistypedTicketIsRejectedClearly() async throws {
@@ -53,5 +82,145 @@ final class CapabilityTests: XCTestCase {
         let again = try await TestHTTP.request("POST", "\(a.apiURL)/join",
                                                json: ["ticket": try XCTUnwrap((invite.data as? [String: Any])?["ticket"] as? String)])
         XCTAssertEqual(again.status, 409, "joining a library this node already has is a conflict")
+    }
+}
+
+/// A raw peer (the QUIC plugin driven through the C ABI, no node code) that knows a library's id
+/// but not its secret, and cheats: it never verifies the other side's proof, sends its own proof
+/// made from a guessed secret, and then asks for everything. Only the attacked node's checks stand
+/// between it and the library.
+enum DishonestPeer {
+    struct Session: CustomStringConvertible {
+        var sawNodeProof = false
+        var sawReconcile = false
+        var entries = 0
+        var refusal: SyncFailure?
+        var received: [String] = []
+        var end = "open"
+        var description: String { "received \(received), refusal \(refusal.map(\.description) ?? "none"), stream \(end)" }
+    }
+
+    struct Blob: CustomStringConvertible {
+        var status: UInt8?
+        var bytes: [UInt8]
+        var end: String
+        var description: String {
+            "status \(status.map(String.init) ?? "none"), \(bytes.count) bytes (\(String(decoding: bytes.dropFirst(3), as: UTF8.self))), \(end)"
+        }
+    }
+
+    struct Outcome {
+        /// The sync stream this peer opened (it is the initiator).
+        var opened: Session
+        /// The sync stream the node opened to this peer, if it did.
+        var accepted: Session?
+        /// The node's `GET /peers` entry for this peer, read while both streams were still open.
+        var listing: PeerEntry?
+        var blob: Blob
+    }
+
+    static let syncProtocol = "can-sync/sync/1"
+    static let blobProtocol = "can-sync/blobs/1"
+
+    static func attack(_ node: NodeProcess, ticket: LibraryTicket, asset: String, guessedSecret: LibrarySecret,
+                       window: TimeInterval = 3) async throws -> Outcome {
+        let identity = SigningKey.generate()
+        let me = identity.publicKey
+        let transport = try RawPluginTransport(secretKey: identity.seed.bytes + me.bytes)
+        defer { transport.shutdown() }
+        let connection = try await transport.connect(to: ticket.nodeID.bytes, addresses: ticket.addresses)
+        let guessed = LibraryKeys(secret: guessedSecret)
+        let library = ticket.libraryID
+
+        let acceptedTask = Task { () throws -> (Session, RawPluginStream)? in
+            guard let stream = try await transport.acceptStream(protocol: syncProtocol, timeout: 10) else { return nil }
+            return (try await run(on: stream, opening: nil, me: me, node: ticket.nodeID, keys: guessed, window: window), stream)
+        }
+        let openedStream = try transport.openStream(on: connection, protocol: syncProtocol)
+        let opened = try await run(on: openedStream, opening: library, me: me, node: ticket.nodeID, keys: guessed, window: window)
+        let accepted = try await acceptedTask.value
+        let listing = try await node.peers()[me.hex]
+
+        let blobStream = try transport.openStream(on: connection, protocol: blobProtocol)
+        var request: [UInt8] = [1] + library.bytes + (try XCTUnwrap(Bytes32(hex: asset))).bytes
+        request += withUnsafeBytes(of: UInt64(0).bigEndian) { Array($0) }
+        try await blobStream.write(request, fin: true)
+        let (bytes, end) = try await blobStream.readToEnd(timeout: 10)
+        openedStream.reset()
+        accepted?.1.reset()
+        return Outcome(opened: opened, accepted: accepted?.0, listing: listing,
+                       blob: Blob(status: bytes.first, bytes: bytes, end: "\(end)"))
+    }
+
+    /// Plays one side of a sync stream without checking anything, until the node ends the
+    /// stream or `window` passes (the stream is left open).
+    private static func run(on stream: RawPluginStream, opening library: UUID?, me: PublicKey, node: PublicKey,
+                            keys: LibraryKeys, window: TimeInterval) async throws -> Session {
+        var session = Session()
+        let nonce = Bytes32.random()
+        var remoteNonce: Bytes32?
+        var libraryID = library
+        var reconciler = Reconciler(set: try ReconcileSet([]))
+        var decoder = SyncFrameDecoder()
+        func send(_ messages: SyncMessage...) async throws {
+            for message in messages { try await stream.write(try message.encodedFrame()) }
+        }
+        func proof() -> SyncMessage {
+            .proof(CapabilityChallenge(libraryID: libraryID!, localNode: me, remoteNode: node, localNonce: nonce)
+                .proof(keys: keys, remoteNonce: remoteNonce!))
+        }
+        if let library { try await send(.hello(SyncHello(libraryID: library, nonce: nonce))) }
+        let deadline = Date().addingTimeInterval(window)
+        while Date() < deadline {
+            let chunk: [UInt8]
+            switch try await stream.read(timeout: deadline.timeIntervalSinceNow) {
+            case .bytes(let bytes): chunk = bytes
+            case .ended(let reset):
+                session.end = reset.map { "reset (\($0))" } ?? "finished"
+                return session
+            case .timedOut:
+                return session
+            }
+            decoder.append(chunk)
+            while let message = try decoder.next() {
+                session.received.append(name(message))
+                switch message {
+                case .hello(let hello):
+                    remoteNonce = hello.nonce
+                    libraryID = hello.libraryID
+                    if library == nil {
+                        try await send(.hello(SyncHello(libraryID: hello.libraryID, nonce: nonce)), proof())
+                    }
+                case .proof:
+                    // Not verified: this peer only wants in.
+                    session.sawNodeProof = true
+                    if library != nil { try await send(proof(), .reconcile(reconciler.initialMessage())) }
+                case .reconcile(let incoming):
+                    session.sawReconcile = true
+                    if let reply = try? reconciler.respond(to: incoming) { try await send(.reconcile(reply)) }
+                case .entries(let entries):
+                    session.entries += entries.count
+                case .entryPush:
+                    session.entries += 1
+                case .done:
+                    break
+                case .error(let failure):
+                    session.refusal = failure
+                }
+            }
+        }
+        return session
+    }
+
+    private static func name(_ message: SyncMessage) -> String {
+        switch message {
+        case .hello: "hello"
+        case .proof: "proof"
+        case .reconcile: "reconcile"
+        case .entries(let entries): "entries(\(entries.count))"
+        case .entryPush: "entry push"
+        case .done: "done"
+        case .error(let failure): "error(\(failure.code.rawValue))"
+        }
     }
 }
