@@ -47,21 +47,22 @@ final class SyncStressTests: XCTestCase {
         }
         try handle.close()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        return try await CANClient(baseURL: node.storeURL).ingest(fileAt: path, options: fields)
+        let asset = try await CANClient(baseURL: node.storeURL).ingest(fileAt: path, options: fields)
+        // The origin's copy is the reference the other nodes are held to: it must be what was ingested.
+        XCTAssertEqual(asset.metadata, fields.metadata ?? [:], "metadata as ingested")
+        XCTAssertEqual([asset.application, asset.user, asset.filename], [fields.application, fields.user, fields.filename])
+        if let createdAt = fields.createdAt { XCTAssertEqual(asset.createdAt, createdAt) }
+        return asset
     }
 
-    func assertSameAsset(_ hash: String, on nodes: [NodeProcess], file: StaticString = #filePath, line: UInt = #line) async throws {
-        var metas: [[String: Any]?] = []
-        for node in nodes { metas.append(try await SyncScenario.meta(hash, on: node)) }
-        let reference = try XCTUnwrap(metas.first ?? nil, "missing \(hash)", file: file, line: line)
-        for meta in metas {
-            let meta = try XCTUnwrap(meta, "a node lacks \(hash)", file: file, line: line)
-            for field in ["hash", "size", "mime_type", "application", "user", "filename", "created_at"] {
-                XCTAssertEqual("\(meta[field] ?? "nil")", "\(reference[field] ?? "nil")", "\(hash) \(field)", file: file, line: line)
-            }
-            // Tags are a set (filters match any of them); stores may list them in any order.
-            XCTAssertEqual((meta["tags"] as? [String])?.sorted(), (reference["tags"] as? [String])?.sorted(), "\(hash) tags", file: file, line: line)
-        }
+    /// Rich fields for an asset ingested by a stress test, so every field has to survive the sync.
+    static func fields(_ seed: UInt64, tags: [String] = ["stress"]) -> IngestOptions {
+        IngestOptions(mimeType: "application/x-stress", application: "stress-app", tags: tags + ["seed-\(seed)"],
+                      user: "user-\(seed % 3)", filename: "f\(seed).bin",
+                      metadata: ["seed": .number(Double(seed)), "label": .string("asset \(seed) ✓"),
+                                 "nested": .object(["list": .array([.number(1.5), .string("two"), .bool(true), .null]),
+                                                    "empty": .object([:])])],
+                      createdAt: 1_764_064_800_000 + Int64(seed))
     }
 
     func logs(_ nodes: [NodeProcess]) -> String {
@@ -79,22 +80,19 @@ final class SyncStressTests: XCTestCase {
         let sizes = [64 << 20, 16 << 20, 4 << 20, 1 << 20] + Array(repeating: 300_000, count: 10) + Array(repeating: 4096, count: 37)
         XCTAssertEqual(sizes.count, 51)
         let files = files!
-        let ingested = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        let ingested = try await withThrowingTaskGroup(of: Asset.self) { group in
             for (index, size) in sizes.enumerated() {
                 for (side, node) in [(0, a), (1, b)] {
                     group.addTask {
                         let seed = UInt64(index * 2 + side + 1)
-                        let asset = try await Self.ingestRandom(size, seed: seed, into: node, fields: IngestOptions(
-                            mimeType: "application/octet-stream", tags: ["stress", "side\(side)"], filename: "f\(seed).bin"),
-                            files: files)
-                        return (size, asset.hash)
+                        return try await Self.ingestRandom(size, seed: seed, into: node,
+                                                           fields: Self.fields(seed, tags: ["stress", "side\(side)"]), files: files)
                     }
                 }
             }
-            return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
+            return try await group.reduce(into: [Asset]()) { $0.append($1) }
         }
-        let hashes = ingested.map(\.1)
-        XCTAssertEqual(Set(hashes).count, 102)
+        XCTAssertEqual(Set(ingested.map(\.hash)).count, 102)
         let synced = try await eventually(timeout: 180, interval: 0.5) {
             for node in nodes {
                 let status = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)").data as? [String: Any]
@@ -103,10 +101,7 @@ final class SyncStressTests: XCTestCase {
             return true
         }
         XCTAssertTrue(synced, logs(nodes))
-        for hash in hashes { try await assertSameAsset(hash, on: nodes) }
-        let largest = ingested.max { $0.0 < $1.0 }!.1
-        let copy = try await SyncScenario.bytes(largest, on: b)
-        XCTAssertEqual(copy.map { SHA256Hasher.hex(of: $0) }, largest)
+        try await assertAssetsIdentical(ingested, on: nodes)
     }
 
     func testChainConvergesWithoutTheEndsConnecting() async throws {
@@ -115,15 +110,16 @@ final class SyncStressTests: XCTestCase {
         let library = try await SyncScenario.createLibrary(on: a, name: "chain")
         try await SyncScenario.share(library, from: a, to: b)
         try await SyncScenario.share(library, from: b, to: c)
-        let fromA = try await SyncScenario.ingest(Data("from a".utf8), into: a)["hash"] as! String
-        let fromC = try await SyncScenario.ingest(Data("from c".utf8), into: c)["hash"] as! String
+        let fromA = try await ingestRandom(10_000, seed: 11, into: a, fields: Self.fields(11, tags: ["from-a"]))
+        let fromC = try await ingestRandom(300_000, seed: 12, into: c, fields: Self.fields(12, tags: ["from-c"]))
         let converged = try await eventually(timeout: 30) {
             for node in nodes {
-                for hash in [fromA, fromC] where try await SyncScenario.meta(hash, on: node) == nil { return false }
+                for asset in [fromA, fromC] where try await SyncScenario.meta(asset.hash, on: node) == nil { return false }
             }
             return true
         }
         XCTAssertTrue(converged, logs(nodes))
+        try await assertAssetsIdentical([fromA, fromC], on: nodes)
         let aStatus = try await TestHTTP.get("\(a.apiURL)/status").data as? [String: Any]
         let cStatus = try await TestHTTP.get("\(c.apiURL)/status").data as? [String: Any]
         let aPeers = try await TestHTTP.get("\(a.apiURL)/peers").data as? [[String: Any]] ?? []
@@ -136,7 +132,7 @@ final class SyncStressTests: XCTestCase {
         let nodes = try await startNodes(["a", "b"])
         let (a, b) = (nodes[0], nodes[1])
         let size = 192 << 20
-        let asset = try await ingestRandom(size, seed: 99, into: a, fields: IngestOptions(mimeType: "application/octet-stream"))
+        let asset = try await ingestRandom(size, seed: 99, into: a, fields: Self.fields(99))
         let library = try await SyncScenario.createLibrary(on: a, name: "big")
         try await SyncScenario.share(library, from: a, to: b)
         let partial = b.directory.file("data/partial/\(asset.hash).part").path
@@ -155,6 +151,7 @@ final class SyncStressTests: XCTestCase {
         let received = try XCTUnwrap(status?["blob_bytes_received"] as? Int)
         XCTAssertEqual(received, size - kept, "after the restart only the missing tail is downloaded")
         XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "the partial file is removed after ingest")
+        try await assertAssetsIdentical([asset], on: nodes)
     }
 
     func testDeletedLibraryStopsSyncingOnlyThere() async throws {
@@ -163,22 +160,24 @@ final class SyncStressTests: XCTestCase {
         let library = try await SyncScenario.createLibrary(on: a, name: "shared")
         try await SyncScenario.share(library, from: a, to: b)
         try await SyncScenario.share(library, from: a, to: c)
-        let first = try await SyncScenario.ingest(Data("first".utf8), into: a)["hash"] as! String
+        let first = try await ingestRandom(5000, seed: 21, into: a, fields: Self.fields(21))
         let everywhere = try await eventually(timeout: 20) {
-            for node in [b, c] where try await SyncScenario.meta(first, on: node) == nil { return false }
+            for node in [b, c] where try await SyncScenario.meta(first.hash, on: node) == nil { return false }
             return true
         }
         XCTAssertTrue(everywhere, logs(nodes))
+        try await assertAssetsIdentical([first], on: nodes)
 
         let removed = try await TestHTTP.request("DELETE", "\(b.apiURL)/libraries/\(library)")
         XCTAssertEqual(removed.status, 200)
-        let second = try await SyncScenario.ingest(Data("second".utf8), into: a)["hash"] as! String
-        let reachedC = try await eventually(timeout: 20) { try await SyncScenario.meta(second, on: c) != nil }
+        let second = try await ingestRandom(6000, seed: 22, into: a, fields: Self.fields(22))
+        let reachedC = try await eventually(timeout: 20) { try await SyncScenario.meta(second.hash, on: c) != nil }
         XCTAssertTrue(reachedC, "the library still syncs between a and c\n\(logs(nodes))")
-        let reachedB = try await SyncScenario.meta(second, on: b)
+        try await assertAssetsIdentical([second], on: [a, c])
+        let reachedB = try await SyncScenario.meta(second.hash, on: b)
         XCTAssertNil(reachedB, "b removed the library and must not receive its new assets")
-        let onB = try await SyncScenario.meta(first, on: b)
-        XCTAssertNotNil(onB, "removing a library keeps the assets already synced")
+        // Removing a library keeps the assets already synced, unchanged.
+        try await assertAssetsIdentical([first], on: nodes)
         let stillOnA = try await TestHTTP.get("\(a.apiURL)/libraries/\(library)")
         XCTAssertEqual(stillOnA.status, 200)
     }
@@ -188,9 +187,11 @@ final class SyncStressTests: XCTestCase {
         let (a, b) = (nodes[0], nodes[1])
         let library = try await SyncScenario.createLibrary(on: a, name: "docs")
         try await SyncScenario.share(library, from: a, to: b)
-        let hash = try await SyncScenario.ingest(Data("doc".utf8), into: a, fields: ["tags": "draft"])["hash"] as! String
+        let original = try await ingestRandom(3000, seed: 31, into: a, fields: Self.fields(31, tags: ["draft"]))
+        let hash = original.hash
         let arrived = try await eventually(timeout: 20) { try await SyncScenario.meta(hash, on: b) != nil }
         XCTAssertTrue(arrived, logs(nodes))
+        try await assertAssetsIdentical([original], on: nodes)
 
         let patch = try await TestHTTP.request("PATCH", "\(a.storeURL)/asset/\(hash)/meta",
                                                json: ["tags": ["final"], "filename": "doc.txt", "metadata": ["v": 2]])
@@ -202,6 +203,7 @@ final class SyncStressTests: XCTestCase {
         }
         let seen = try await SyncScenario.meta(hash, on: b)
         XCTAssertTrue(updated, "b has \(seen ?? [:])\n\(logs(nodes))")
+        try await assertAssetsIdentical([hash], on: nodes)
 
         let deletion = try await TestHTTP.request("DELETE", "\(a.storeURL)/asset/\(hash)")
         XCTAssertEqual(deletion.status, 200)
@@ -248,5 +250,70 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
+    }
+}
+
+extension XCTestCase {
+    /// Asserts that every node's store holds every one of `expected` (assets as their origin
+    /// reported them, e.g. what ingest returned) identically: hash, size, mime_type, application,
+    /// tags (as a set), user, filename, metadata (JSON-equal) and created_at from
+    /// `GET /asset/{hash}/meta`, and the bytes of `GET /asset/{hash}` from that node's store,
+    /// streamed through SHA-256 (never held whole), hashing to the asset's hash and size.
+    func assertAssetsIdentical(_ expected: [Asset], on nodes: [NodeProcess],
+                               file: StaticString = #filePath, line: UInt = #line) async throws {
+        for node in nodes {
+            let client = CANClient(baseURL: node.storeURL)
+            for asset in expected {
+                let label = "\(asset.hash.prefix(12)) on \(node.directory.url.lastPathComponent)"
+                let copy: Asset
+                do {
+                    copy = try await client.meta(asset.hash)
+                } catch {
+                    XCTFail("\(label): no metadata (\(error))", file: file, line: line)
+                    continue
+                }
+                XCTAssertFalse(copy.isDeleted, "\(label) is deleted", file: file, line: line)
+                XCTAssertEqual(copy.hash, asset.hash, "\(label) hash", file: file, line: line)
+                XCTAssertEqual(copy.size, asset.size, "\(label) size", file: file, line: line)
+                XCTAssertEqual(copy.mimeType, asset.mimeType, "\(label) mime_type", file: file, line: line)
+                XCTAssertEqual(copy.application, asset.application, "\(label) application", file: file, line: line)
+                // Tags are a set (filters match any of them); stores may list them in any order.
+                XCTAssertEqual(Set(copy.tags), Set(asset.tags), "\(label) tags", file: file, line: line)
+                XCTAssertEqual(copy.user, asset.user, "\(label) user", file: file, line: line)
+                XCTAssertEqual(copy.filename, asset.filename, "\(label) filename", file: file, line: line)
+                XCTAssertEqual(copy.metadata, asset.metadata, "\(label) metadata", file: file, line: line)
+                XCTAssertEqual(copy.createdAt, asset.createdAt, "\(label) created_at", file: file, line: line)
+
+                let hasher = SHA256Hasher()
+                var size: Int64 = 0
+                do {
+                    let download = try await client.download(asset.hash)
+                    for try await chunk in download.body {
+                        chunk.withUnsafeReadableBytes { hasher.update($0) }
+                        size += Int64(chunk.readableBytes)
+                    }
+                } catch {
+                    XCTFail("\(label): GET /asset failed after \(size) bytes (\(error))", file: file, line: line)
+                    continue
+                }
+                XCTAssertEqual(size, asset.size, "\(label): bytes served", file: file, line: line)
+                XCTAssertEqual(hasher.finalizeHex(), asset.hash, "\(label): SHA-256 of the bytes served", file: file, line: line)
+            }
+        }
+    }
+
+    /// The same, with the first node's metadata of each of `hashes` as the reference.
+    func assertAssetsIdentical(_ hashes: [String], on nodes: [NodeProcess],
+                               file: StaticString = #filePath, line: UInt = #line) async throws {
+        let client = CANClient(baseURL: try XCTUnwrap(nodes.first, file: file, line: line).storeURL)
+        var reference: [Asset] = []
+        for hash in hashes {
+            do {
+                reference.append(try await client.meta(hash))
+            } catch {
+                XCTFail("\(hash.prefix(12)) missing on the first node (\(error))", file: file, line: line)
+            }
+        }
+        try await assertAssetsIdentical(reference, on: nodes, file: file, line: line)
     }
 }

@@ -33,6 +33,7 @@ final class TwoNodeSyncTests: XCTestCase {
         let back = try XCTUnwrap(reply["hash"] as? String)
         let returned = try await eventually(timeout: 20) { try await SyncScenario.meta(back, on: a) != nil }
         XCTAssertTrue(returned, "asset did not reach a")
+        try await assertAssetsIdentical([hash, back], on: [a, b])
 
         let peers = try await TestHTTP.get("\(a.apiURL)/peers").data as? [[String: Any]]
         XCTAssertEqual(peers?.count, 1)
