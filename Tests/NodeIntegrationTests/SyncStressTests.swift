@@ -211,6 +211,32 @@ final class SyncStressTests: XCTestCase {
         XCTAssertTrue(deleted, logs(nodes))
     }
 
+    /// Retagging an asset out of a library's filter is not a deletion: the peer keeps its copy and takes the new tags.
+    func testAssetLeavingTheFilterStaysOnPeersWithItsNewMetadata() async throws {
+        let nodes = try await startNodes(["a", "b"])
+        let (a, b) = (nodes[0], nodes[1])
+        let library = try await SyncScenario.createLibrary(on: a, name: "keepers", filter: ["tags": ["keep"]])
+        try await SyncScenario.share(library, from: a, to: b)
+        let original = try await ingestRandom(3000, seed: 41, into: a, fields: Self.fields(41, tags: ["keep"]))
+        let hash = original.hash
+        let arrived = try await eventually(timeout: 20) { try await SyncScenario.meta(hash, on: b) != nil }
+        XCTAssertTrue(arrived, logs(nodes))
+
+        let patch = try await TestHTTP.request("PATCH", "\(a.storeURL)/asset/\(hash)/meta", json: ["tags": ["archived"]])
+        XCTAssertEqual(patch.status, 200, patch.text)
+        let retagged = try await eventually(timeout: 20) {
+            try await SyncScenario.meta(hash, on: b)?["tags"] as? [String] == ["archived"]
+        }
+        let seen = try await SyncScenario.meta(hash, on: b)
+        XCTAssertTrue(retagged, "b has \(seen ?? [:])\n\(logs(nodes))")
+        try await assertAssetsIdentical([hash], on: nodes)
+        for (index, node) in nodes.enumerated() {
+            let entries = try await TestHTTP.get("\(node.apiURL)/libraries/\(library)/entries").data as? [[String: Any]]
+            let entry = entries?.first { $0["hash"] as? String == hash }
+            XCTAssertEqual(entry?["deleted"] as? Bool, true, "node \(index): \(entries ?? [])")
+        }
+    }
+
     func testCorruptBytesAreNeverIngested() async throws {
         let nodes = try await startNodes(["a", "b"])
         let (a, b) = (nodes[0], nodes[1])

@@ -14,6 +14,12 @@ extension AssetManifest {
 }
 
 extension AssetManifest {
+    /// The described asset as filter plugins see it.
+    var filterView: FilterAsset {
+        FilterAsset(hash: hashHex, size: size, mimeType: mimeType, application: application, user: user,
+                    filename: filename, tags: tags, metadataJSON: metadata, createdAtMs: createdAt, updatedAtMs: updatedAt)
+    }
+
     /// Equal apart from `updatedAt`, which a store sets anew when it ingests a synced asset:
     /// comparing it would make every synced asset look changed and bounce between nodes.
     func hasSameContent(as other: AssetManifest) -> Bool {

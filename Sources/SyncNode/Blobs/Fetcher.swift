@@ -261,13 +261,17 @@ final class Fetcher: Service, Sendable {
     // MARK: Metadata and deletions
 
     /// A peer's entry changed a document: bring the local asset's metadata along, or delete it
-    /// when no library lists it any more.
+    /// when the peer deleted it and no library lists it any more.
     private func applyRemoteChange(_ change: DocumentStore.Change) async {
         let manifest = change.entry.manifest
         let hash = manifest.hashHex
         do {
             guard try documents.isLocal(hash) else { return }
-            if manifest.deleted {
+            // A tombstone whose manifest no longer matches the library's filter marks a metadata change
+            // on its author's node that took the asset out of the library, not a deletion: the asset
+            // stays here and takes the new metadata (so it leaves the library here too).
+            let leftFilter = engine.libraries.active(change.libraryID).map { !$0.filter.matches(manifest.filterView) } ?? false
+            if manifest.deleted && !leftFilter {
                 guard try !documents.isLive(hash: hash) else { return }
                 _ = try await client.delete(hash)
                 try documents.markLocal([hash], false)
