@@ -9,8 +9,9 @@ import NIOPosix
 ///
 /// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
 final class UploadFile {
-    /// 4 MiB: large enough that syscalls and hashing set-up cost nothing, small enough to keep RSS low.
-    static let bufferCapacity = 4 << 20
+    /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
+    /// receiving several uploads at once stays within its memory budget.
+    static let bufferCapacity = 1 << 20
     static let maxBuffersInFlight = 2
 
     let path: String
