@@ -12,6 +12,8 @@ final class UploadFile {
     /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
     /// receiving several uploads at once stays within its memory budget.
     static let bufferCapacity = 1 << 20
+    /// The first buffer starts small and grows as bytes arrive, so a small upload never touches a full buffer.
+    static let initialCapacity = 64 << 10
     static let maxBuffersInFlight = 2
 
     let path: String
@@ -30,7 +32,7 @@ final class UploadFile {
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
         }
-        active = ByteBufferAllocator().buffer(capacity: Self.bufferCapacity)
+        active = ByteBufferAllocator().buffer(capacity: Self.initialCapacity)
     }
 
     deinit {
