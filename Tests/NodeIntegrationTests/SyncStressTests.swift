@@ -211,6 +211,75 @@ final class SyncStressTests: XCTestCase {
         XCTAssertTrue(deleted, logs(nodes))
     }
 
+    /// What `/status` and `/peers` show while a large asset syncs and after it has arrived.
+    func testStatusShowsTheTransferInFlightAndPeersCountItsBytes() async throws {
+        let nodes = try await startNodes(["a", "b"])
+        let (a, b) = (nodes[0], nodes[1])
+        let library = try await SyncScenario.createLibrary(on: a, name: "big")
+        try await SyncScenario.share(library, from: a, to: b)
+        let aStatusBefore = try await TestHTTP.get("\(a.apiURL)/status").data as? [String: Any]
+        let bStatusBefore = try await TestHTTP.get("\(b.apiURL)/status").data as? [String: Any]
+        let aID = try XCTUnwrap(aStatusBefore?["node_id"] as? String)
+        let bID = try XCTUnwrap(bStatusBefore?["node_id"] as? String)
+
+        let size = 64 << 20
+        let asset = try await ingestRandom(size, seed: 51, into: a, fields: Self.fields(51))
+        var inFlight: [[String: Any]] = []
+        let arrived = try await eventually(timeout: 60, interval: 0.005) {
+            let status = try await TestHTTP.get("\(b.apiURL)/status").data as? [String: Any]
+            let transfers = status?["transfers"] as? [[String: Any]] ?? []
+            inFlight += transfers.filter { $0["hash"] as? String == asset.hash }
+            return try await SyncScenario.meta(asset.hash, on: b) != nil
+        }
+        XCTAssertTrue(arrived, logs(nodes))
+
+        // While it ran: the right asset, library, source and size, with progress that only grows.
+        XCTAssertFalse(inFlight.isEmpty, "no in-flight transfer was ever listed in b's /status")
+        let done = inFlight.compactMap { $0["bytes_done"] as? Int }
+        XCTAssertEqual(done, done.sorted(), "bytes_done went backwards")
+        for transfer in inFlight {
+            XCTAssertEqual(transfer["library"] as? String, library)
+            XCTAssertEqual(transfer["peer"] as? String, aID)
+            XCTAssertEqual(transfer["total_bytes"] as? Int, size)
+            XCTAssertLessThanOrEqual(transfer["bytes_done"] as? Int ?? .max, size)
+        }
+        let moving = inFlight.filter { ($0["bytes_done"] as? Int ?? 0) > 0 && ($0["bytes_per_sec"] as? Double ?? 0) > 0 }
+        XCTAssertFalse(moving.isEmpty, "no sample showed bytes done and a rate: \(inFlight)")
+        XCTAssertTrue(moving.allSatisfy { ($0["eta_secs"] as? Double).map { $0 >= 0 } ?? false },
+                      "a moving transfer without an ETA: \(moving)")
+
+        // Afterwards (the fetcher finishes its books just after the store answers): nothing in flight,
+        // the library complete on b, and both sides count the bytes.
+        var bStatus: [String: Any] = [:]
+        let settled = try await eventually(timeout: 10) {
+            bStatus = try await TestHTTP.get("\(b.apiURL)/status").data as? [String: Any] ?? [:]
+            return (bStatus["transfers"] as? [Any])?.isEmpty == true
+        }
+        XCTAssertTrue(settled, "b still lists transfers: \(bStatus["transfers"] ?? "none")")
+        let state = (bStatus["libraries"] as? [[String: Any]])?.first { $0["id"] as? String == library }
+        XCTAssertEqual(state?["entries"] as? Int, 1)
+        XCTAssertEqual(state?["missing_blobs"] as? Int, 0)
+        XCTAssertEqual(state?["peers"] as? [String], [aID])
+        XCTAssertEqual(bStatus["blob_bytes_received"] as? Int, size)
+        let aStatusReply = try await TestHTTP.get("\(a.apiURL)/status")
+        let aStatus = try XCTUnwrap(aStatusReply.data as? [String: Any])
+        XCTAssertGreaterThanOrEqual(aStatus["blob_bytes_sent"] as? Int ?? 0, size)
+
+        let bPeersReply = try await TestHTTP.get("\(b.apiURL)/peers")
+        let peers = try XCTUnwrap(bPeersReply.data as? [[String: Any]])
+        let seenFromB = try XCTUnwrap(peers.first { $0["node_id"] as? String == aID }, "\(peers)")
+        XCTAssertEqual(seenFromB["state"] as? String, "connected")
+        XCTAssertEqual(seenFromB["libraries"] as? [String], [library])
+        XCTAssertGreaterThanOrEqual(seenFromB["bytes_in"] as? Int ?? 0, size, "transport bytes in on b")
+        XCTAssertGreaterThan(seenFromB["bytes_out"] as? Int ?? 0, 0)
+        XCTAssertGreaterThan(seenFromB["rtt_ms"] as? Double ?? 0, 0)
+        XCTAssertFalse((seenFromB["addresses"] as? [String] ?? []).isEmpty)
+        let aPeersReply = try await TestHTTP.get("\(a.apiURL)/peers")
+        let aPeers = try XCTUnwrap(aPeersReply.data as? [[String: Any]])
+        let seenFromA = try XCTUnwrap(aPeers.first { $0["node_id"] as? String == bID }, "\(aPeers)")
+        XCTAssertGreaterThanOrEqual(seenFromA["bytes_out"] as? Int ?? 0, size, "transport bytes out on a")
+    }
+
     /// Retagging an asset out of a library's filter is not a deletion: the peer keeps its copy and takes the new tags.
     func testAssetLeavingTheFilterStaysOnPeersWithItsNewMetadata() async throws {
         let nodes = try await startNodes(["a", "b"])
