@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
         .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport", "CSodium"]),
         .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport", "CSodium"]),
-        .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "SyncProtocol", "TestSupport"]),
+        .testTarget(name: "NodeIntegrationTests", dependencies: ["CANClient", "CANModel", "PluginHost", "SyncProtocol", "TestSupport"]),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import PluginHost
 import SyncProtocol
 import TestSupport
 import XCTest
@@ -85,10 +86,10 @@ final class CapabilityTests: XCTestCase {
     }
 }
 
-/// A raw peer (the QUIC plugin driven through the C ABI, no node code) that knows a library's id
-/// but not its secret, and cheats: it never verifies the other side's proof, sends its own proof
-/// made from a guessed secret, and then asks for everything. Only the attacked node's checks stand
-/// between it and the library.
+/// A raw peer (the QUIC plugin loaded with PluginHost and driven through `PeerTransport`, no node
+/// code) that knows a library's id but not its secret, and cheats: it never verifies the other
+/// side's proof, sends its own proof made from a guessed secret, and then asks for everything.
+/// Only the attacked node's checks stand between it and the library.
 enum DishonestPeer {
     struct Session: CustomStringConvertible {
         var sawNodeProof = false
@@ -126,35 +127,133 @@ enum DishonestPeer {
                        window: TimeInterval = 3) async throws -> Outcome {
         let identity = SigningKey.generate()
         let me = identity.publicKey
-        let transport = try RawPluginTransport(secretKey: identity.seed.bytes + me.bytes)
+        let transport = try startTransport(secretKey: identity.seed.bytes + me.bytes)
         defer { transport.shutdown() }
-        let connection = try await transport.connect(to: ticket.nodeID.bytes, addresses: ticket.addresses)
+        // The node opens a sync stream for its library on every new connection: keep the first one
+        // (the handler is in place before the dial, so it cannot be missed).
+        let (incoming, incomingSink) = AsyncStream.makeStream(of: PeerStream.self)
+        transport.handle(protocol: syncProtocol) { incomingSink.yield($0) }
+        let connection = try await transport.connect(to: NodeID(bytes: ticket.nodeID.bytes), addresses: ticket.addresses)
         let guessed = LibraryKeys(secret: guessedSecret)
         let library = ticket.libraryID
 
-        let acceptedTask = Task { () throws -> (Session, RawPluginStream)? in
-            guard let stream = try await transport.acceptStream(protocol: syncProtocol, timeout: 10) else { return nil }
+        let acceptedTask = Task { () throws -> (Session, PeerStream)? in
+            guard let stream = await first(of: incoming, within: 10) else { return nil }
             return (try await run(on: stream, opening: nil, me: me, node: ticket.nodeID, keys: guessed, window: window), stream)
         }
-        let openedStream = try transport.openStream(on: connection, protocol: syncProtocol)
+        let openedStream = try await connection.openStream(protocol: syncProtocol)
         let opened = try await run(on: openedStream, opening: library, me: me, node: ticket.nodeID, keys: guessed, window: window)
         let accepted = try await acceptedTask.value
         let listing = try await node.peers()[me.hex]
 
-        let blobStream = try transport.openStream(on: connection, protocol: blobProtocol)
+        let blobStream = try await connection.openStream(protocol: blobProtocol)
         var request: [UInt8] = [1] + library.bytes + (try XCTUnwrap(Bytes32(hex: asset))).bytes
         request += withUnsafeBytes(of: UInt64(0).bigEndian) { Array($0) }
-        try await blobStream.write(request, fin: true)
-        let (bytes, end) = try await blobStream.readToEnd(timeout: 10)
-        openedStream.reset()
-        accepted?.1.reset()
+        try await blobStream.write(request)
+        try blobStream.finish()
+        let (bytes, end) = try await readToEnd(blobStream, timeout: 10)
+        openedStream.reset(code: 0)
+        accepted?.1.reset(code: 0)
+        incomingSink.finish()
         return Outcome(opened: opened, accepted: accepted?.0, listing: listing,
                        blob: Blob(status: bytes.first, bytes: bytes, end: "\(end)"))
     }
 
+    /// The built QUIC plugin, loaded and started on a free loopback port with this identity
+    /// (libsodium's 64-byte secret key: seed ‖ public key).
+    private static func startTransport(secretKey: [UInt8]) throws -> PeerTransport {
+        let plugin = try PluginLoader.load(path: BuildProducts.plugin("QuicTransport"))
+        let identity = NodeIdentityView(nodeID: NodeID(bytes: Array(secretKey[32..<64])), secretKey: secretKey,
+                                        syncPassphrase: "", dataDirectory: FileManager.default.temporaryDirectory.path)
+        let instance = try PluginInstance(plugin: plugin, settingsJSON: #"{"bind": "127.0.0.1:0"}"#, identity: identity) { _, level, message in
+            if level.rawValue >= 2 { print("[dishonest peer quic \(level.rawValue)] \(message)") }
+        }
+        let transport = try PeerTransport(instance)
+        do {
+            try transport.start()
+        } catch {
+            transport.shutdown()
+            throw error
+        }
+        return transport
+    }
+
+    /// The first stream `streams` yields within `timeout`, or nil.
+    private static func first(of streams: AsyncStream<PeerStream>, within timeout: TimeInterval) async -> PeerStream? {
+        await withTaskGroup(of: PeerStream?.self) { group in
+            group.addTask {
+                var iterator = streams.makeAsyncIterator()
+                return await iterator.next()
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// What one read brought: bytes, the end of the stream (finished, reset, or its connection
+    /// gone), or nothing before the deadline.
+    enum ReadResult: CustomStringConvertible {
+        case bytes([UInt8])
+        case ended(String)
+        case timedOut
+
+        var description: String {
+            switch self {
+            case .bytes(let bytes): "\(bytes.count) bytes"
+            case .ended(let how): how
+            case .timedOut: "timed out"
+            }
+        }
+    }
+
+    /// One `PeerStream.read()`, given up (the stream stays usable) at `deadline`.
+    private static func read(_ stream: PeerStream, until deadline: Date) async -> ReadResult {
+        await withTaskGroup(of: ReadResult.self) { group in
+            group.addTask {
+                do {
+                    return try await stream.read().map(ReadResult.bytes) ?? .ended("finished")
+                } catch is CancellationError {
+                    return .timedOut
+                } catch {
+                    return .ended("\(error)")
+                }
+            }
+            group.addTask {
+                let wait = max(0, deadline.timeIntervalSinceNow)
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                return .timedOut
+            }
+            var result = await group.next()!
+            group.cancelAll()
+            // A read that completed as the deadline passed still counts.
+            for await other in group {
+                if case .timedOut = result { result = other }
+            }
+            return result
+        }
+    }
+
+    /// Everything until the node finishes or resets the stream, or `timeout` passes.
+    private static func readToEnd(_ stream: PeerStream, timeout: TimeInterval) async throws -> (bytes: [UInt8], end: ReadResult) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var all: [UInt8] = []
+        while true {
+            let result = await read(stream, until: deadline)
+            switch result {
+            case .bytes(let bytes): all += bytes
+            case .ended, .timedOut: return (all, result)
+            }
+        }
+    }
+
     /// Plays one side of a sync stream without checking anything, until the node ends the
     /// stream or `window` passes (the stream is left open).
-    private static func run(on stream: RawPluginStream, opening library: UUID?, me: PublicKey, node: PublicKey,
+    private static func run(on stream: PeerStream, opening library: UUID?, me: PublicKey, node: PublicKey,
                             keys: LibraryKeys, window: TimeInterval) async throws -> Session {
         var session = Session()
         let nonce = Bytes32.random()
@@ -173,10 +272,10 @@ enum DishonestPeer {
         let deadline = Date().addingTimeInterval(window)
         while Date() < deadline {
             let chunk: [UInt8]
-            switch try await stream.read(timeout: deadline.timeIntervalSinceNow) {
+            switch await read(stream, until: deadline) {
             case .bytes(let bytes): chunk = bytes
-            case .ended(let reset):
-                session.end = reset.map { "reset (\($0))" } ?? "finished"
+            case .ended(let how):
+                session.end = how
                 return session
             case .timedOut:
                 return session
