@@ -96,9 +96,32 @@ public final class CANClient: Sendable {
         try await ingest(fileAt: path, size: size, available: available, options: options)
     }
 
+    /// `POST /ingest` of content already in memory: for small assets only (a large one should be
+    /// streamed from a file with `ingest(fileAt:)`).
+    public func ingest(bytes: [UInt8], filename: String, options: IngestOptions) async throws -> Asset {
+        let form = MultipartForm()
+        var buffer = form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
+                                 mimeType: options.mimeType ?? "application/octet-stream")
+        buffer.writeBytes(bytes)
+        var suffix = form.suffix
+        buffer.writeBuffer(&suffix)
+        let body = buffer
+        return try await post(form: form) { .bytes(body) }
+    }
+
     private func ingest(fileAt path: String, size fileSize: Int64, available: (@Sendable (Int64) async throws -> Void)?,
                         options: IngestOptions) async throws -> Asset {
         let form = MultipartForm()
+        let chunks = FileChunks(
+            prefix: form.prefix(fields: try Self.formFields(options), filename: options.filename ?? (path as NSString).lastPathComponent,
+                                mimeType: options.mimeType ?? "application/octet-stream"),
+            path: path, fileSize: fileSize, suffix: form.suffix, available: available)
+        let length = Int64(chunks.prefix.readableBytes) + fileSize + Int64(chunks.suffix.readableBytes)
+        return try await post(form: form) { .stream(chunks, length: .known(length)) }
+    }
+
+    /// The form fields of an ingest, before the file part.
+    private static func formFields(_ options: IngestOptions) throws -> [(String, String)] {
         var fields: [(String, String)] = []
         if let mimeType = options.mimeType { fields.append(("mime_type", mimeType)) }
         if let application = options.application { fields.append(("application", application)) }
@@ -110,17 +133,17 @@ public final class CANClient: Sendable {
         }
         if let createdAt = options.createdAt { fields.append(("created_at", String(createdAt))) }
         if let expectedHash = options.expectedHash { fields.append(("expected_hash", expectedHash)) }
-        let chunks = FileChunks(
-            prefix: form.prefix(fields: fields, filename: options.filename ?? (path as NSString).lastPathComponent,
-                                mimeType: options.mimeType ?? "application/octet-stream"),
-            path: path, fileSize: fileSize, suffix: form.suffix, available: available)
-        let length = Int64(chunks.prefix.readableBytes) + fileSize + Int64(chunks.suffix.readableBytes)
+        return fields
+    }
+
+    /// Sends a multipart ingest; `body` is made anew for each attempt, so a retry sends it from the start.
+    private func post(form: MultipartForm, body: @escaping @Sendable () -> HTTPClientRequest.Body) async throws -> Asset {
         let url = baseURL + "/ingest"
         let response = try await withRetries(url: url) {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: form.contentType)
-            request.body = .stream(chunks, length: .known(length))
+            request.body = body()
             // Large uploads are bounded by the read timeout between bytes, not by a total deadline.
             return try await self.httpClient.execute(request, timeout: .hours(24))
         }

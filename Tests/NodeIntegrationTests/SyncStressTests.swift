@@ -306,33 +306,41 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
+    /// Both download paths: a small asset checked in memory, a larger one through its partial file.
     func testCorruptBytesAreNeverIngested() async throws {
         let nodes = try await startNodes(["a", "b"])
         let (a, b) = (nodes[0], nodes[1])
-        let contents = Data((0..<200_000).map { UInt8($0 % 251) })
-        let hash = try await SyncScenario.ingest(contents, into: a)["hash"] as! String
-        // Tamper with a's stored copy: a will now serve bytes that do not match the hash.
-        let stored = try XCTUnwrap(FileManager.default.enumerator(atPath: a.directory.file("data/can_service").path)?
-            .compactMap { $0 as? String }.first { $0.hasSuffix(hash) || $0.contains(hash) })
-        let storedPath = a.directory.file("data/can_service/\(stored)").path
-        var tampered = try Data(contentsOf: URL(fileURLWithPath: storedPath))
-        tampered[1000] ^= 0xff
-        try tampered.write(to: URL(fileURLWithPath: storedPath))
+        var hashes: [String] = []
+        for size in [200_000, 1_500_000] {
+            let contents = Data((0..<size).map { UInt8($0 % 251) })
+            let hash = try await SyncScenario.ingest(contents, into: a)["hash"] as! String
+            // Tamper with a's stored copy: a will now serve bytes that do not match the hash.
+            let stored = try XCTUnwrap(FileManager.default.enumerator(atPath: a.directory.file("data/can_service").path)?
+                .compactMap { $0 as? String }.first { $0.hasSuffix(hash) || $0.contains(hash) })
+            let storedPath = a.directory.file("data/can_service/\(stored)").path
+            var tampered = try Data(contentsOf: URL(fileURLWithPath: storedPath))
+            tampered[size - 1000] ^= 0xff
+            try tampered.write(to: URL(fileURLWithPath: storedPath))
+            hashes.append(hash)
+        }
 
         let library = try await SyncScenario.createLibrary(on: a, name: "corrupt")
         try await SyncScenario.share(library, from: a, to: b)
         let entryArrived = try await eventually(timeout: 20) {
             let details = try await TestHTTP.get("\(b.apiURL)/libraries/\(library)").data as? [String: Any]
-            return details?["entry_count"] as? Int == 1
+            return details?["entry_count"] as? Int == 2
         }
         XCTAssertTrue(entryArrived, logs(nodes))
-        let discarded = try await eventually(timeout: 20) { b.process?.output.contains("discarded bytes of \(hash)") == true }
-        XCTAssertTrue(discarded, logs(nodes))
-        let ingested = try await SyncScenario.meta(hash, on: b)
-        XCTAssertNil(ingested, "corrupt bytes must never be ingested")
+        for hash in hashes {
+            let discarded = try await eventually(timeout: 20) { b.process?.output.contains("discarded bytes of \(hash)") == true }
+            XCTAssertTrue(discarded, logs(nodes))
+            let ingested = try await SyncScenario.meta(hash, on: b)
+            XCTAssertNil(ingested, "corrupt bytes must never be ingested")
+        }
         let details = try await TestHTTP.get("\(b.apiURL)/libraries/\(library)").data as? [String: Any]
-        XCTAssertEqual(details?["missing_blobs"] as? Int, 1)
+        XCTAssertEqual(details?["missing_blobs"] as? Int, 2)
     }
+
 }
 
 /// A tiny deterministic generator for test data.

@@ -39,19 +39,21 @@ final class BlobProvider: Sendable {
                 try await answer(stream, .notFound("this node does not hold \(request.hash) (from byte \(request.offset))"))
                 return
             }
-            try await stream.write(BlobResponseHeader.sending(totalSize: entry.manifest.size).encoded())
             // The store's body arrives in small chunks; the transport moves large writes far more
-            // cheaply (one wake-up of its I/O thread each), so they are gathered first.
+            // cheaply (one wake-up of its I/O thread each), so they are gathered first, the header
+            // with them: a small asset goes out in one write.
             var sent: UInt64 = 0
-            var batch: [UInt8] = []
-            batch.reserveCapacity(Self.writeSize)
+            var batch = BlobResponseHeader.sending(totalSize: entry.manifest.size).encoded()
+            var headerBytes = batch.count
+            let remaining = entry.manifest.size - min(request.offset, entry.manifest.size)
+            batch.reserveCapacity(batch.count + Int(min(remaining, UInt64(Self.writeSize))))
             for try await chunk in download.body {
                 batch.append(contentsOf: chunk.readableBytesView)
                 if batch.count >= Self.writeSize {
-                    try await send(&batch, on: stream, to: peer, counting: &sent)
+                    try await send(&batch, on: stream, to: peer, headerBytes: &headerBytes, counting: &sent)
                 }
             }
-            try await send(&batch, on: stream, to: peer, counting: &sent)
+            try await send(&batch, on: stream, to: peer, headerBytes: &headerBytes, counting: &sent)
             try stream.finish()
             logger.debug("sent \(sent) bytes of \(request.hash) to \(peer.short)")
         } catch {
@@ -62,11 +64,15 @@ final class BlobProvider: Sendable {
 
     static let writeSize = 1 << 20
 
-    private func send(_ batch: inout [UInt8], on stream: PeerStream, to peer: NodeID, counting sent: inout UInt64) async throws {
+    /// Writes `batch`; `headerBytes` of it (the first batch only) are the response header, not blob bytes.
+    private func send(_ batch: inout [UInt8], on stream: PeerStream, to peer: NodeID, headerBytes: inout Int,
+                      counting sent: inout UInt64) async throws {
         guard !batch.isEmpty else { return }
         try await stream.write(batch)
-        sent += UInt64(batch.count)
-        meter.sent(UInt64(batch.count), to: peer)
+        let body = UInt64(batch.count - headerBytes)
+        headerBytes = 0
+        sent += body
+        meter.sent(body, to: peer)
         batch.removeAll(keepingCapacity: true)
     }
 

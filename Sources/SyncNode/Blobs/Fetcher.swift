@@ -165,37 +165,16 @@ final class Fetcher: Service, Sendable {
         let hasher = try Self.hasher(over: partial, upTo: offset)
         meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: offset)
         meter.source(hash, peer: connection.peer)
-        if offset < size {
-            let stream = try await connection.openStream(protocol: ProtocolNames.blobs)
-            try await stream.write(BlobRequest(library: library, hash: hash, offset: offset).encoded())
-            try stream.finish()
-            var pending: [UInt8] = []
-            var header: BlobResponseHeader?
-            while let chunk = try await stream.read() {
-                var body = chunk[...]
-                if header == nil {
-                    pending += chunk
-                    guard let (decoded, used) = try BlobResponseHeader.decode(pending) else { continue }
-                    header = decoded
-                    guard case .sending = decoded else { throw FetchError(message: "\(decoded)") }
-                    body = pending[used...]
-                    pending = []
-                }
-                guard offset + UInt64(body.count) <= size else {
-                    stream.reset(code: 4)
-                    try file.truncate(atOffset: 0)
-                    throw VerificationError(message: "sent more than the \(size) bytes the entry declares")
-                }
-                try body.withUnsafeBytes { bytes in
-                    hasher.update(bytes)
-                    try file.write(contentsOf: bytes)
-                }
-                offset += UInt64(body.count)
+        do {
+            try await receive(entry, library: library, from: connection, offset: offset) { bytes in
+                hasher.update(bytes)
+                try file.write(contentsOf: bytes)
+                offset += UInt64(bytes.count)
                 growth.grew(to: Int64(offset))
-                meter.received(UInt64(body.count), hash: hash, from: connection.peer)
             }
-            guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
-            guard offset == size else { throw FetchError(message: "stream ended at byte \(offset) of \(size)") }
+        } catch let error as VerificationError {
+            try file.truncate(atOffset: 0)
+            throw error
         }
         let actual = hasher.finalizeHex()
         guard actual == hash else {
@@ -204,11 +183,84 @@ final class Fetcher: Service, Sendable {
         }
     }
 
+    /// Asks `connection` for the asset's bytes from `offset` on and hands each chunk to `consume`,
+    /// until exactly the entry's size has arrived.
+    private func receive(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, offset start: UInt64,
+                         consume: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        let (hash, size) = (entry.manifest.hashHex, entry.manifest.size)
+        guard start < size else { return }
+        let stream = try await connection.openStream(protocol: ProtocolNames.blobs)
+        try await stream.write(BlobRequest(library: library, hash: hash, offset: start).encoded())
+        try stream.finish()
+        var offset = start
+        var pending: [UInt8] = []
+        var header: BlobResponseHeader?
+        while let chunk = try await stream.read() {
+            var body = chunk[...]
+            if header == nil {
+                pending += chunk
+                guard let (decoded, used) = try BlobResponseHeader.decode(pending) else { continue }
+                header = decoded
+                guard case .sending = decoded else { throw FetchError(message: "\(decoded)") }
+                body = pending[used...]
+                pending = []
+            }
+            guard offset + UInt64(body.count) <= size else {
+                stream.reset(code: 4)
+                throw VerificationError(message: "sent more than the \(size) bytes the entry declares")
+            }
+            try body.withUnsafeBytes(consume)
+            offset += UInt64(body.count)
+            meter.received(UInt64(body.count), hash: hash, from: connection.peer)
+        }
+        guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
+        guard offset == size else { throw FetchError(message: "stream ended at byte \(offset) of \(size)") }
+    }
+
+    /// Assets up to this size are downloaded into memory, checked, and ingested in one request: a
+    /// partial file would cost more than a repeated download after a restart.
+    static let inMemoryLimit: UInt64 = 256 << 10
+
+    /// Downloads a small asset into memory, checks its SHA-256 and ingests it.
+    private func downloadAndIngestInMemory(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
+        let manifest = entry.manifest
+        let hasher = SHA256Hasher()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(manifest.size))
+        meter.begin(hash: manifest.hashHex, library: library, totalBytes: manifest.size, resumedAt: 0)
+        meter.source(manifest.hashHex, peer: connection.peer)
+        try await receive(entry, library: library, from: connection, offset: 0) { chunk in
+            hasher.update(chunk)
+            bytes.append(contentsOf: chunk)
+        }
+        let actual = hasher.finalizeHex()
+        guard actual == manifest.hashHex else {
+            throw VerificationError(message: "content hashes to \(actual), not \(manifest.hashHex)")
+        }
+        _ = try await client.ingest(bytes: bytes, filename: manifest.hashHex, options: Self.ingestOptions(manifest))
+    }
+
+    /// Downloads the asset and ingests it into the local CAN Service: a small one in memory, a larger
+    /// one (or one with a partial file from an earlier try) through its partial file.
+    private func downloadAndIngest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
+                                   to partial: URL) async throws {
+        let manifest = entry.manifest
+        if manifest.size <= Self.inMemoryLimit, !FileManager.default.fileExists(atPath: partial.path) {
+            try await downloadAndIngestInMemory(entry, library: library, from: connection)
+        } else {
+            try await downloadAndIngestThroughFile(entry, library: library, from: connection, to: partial)
+        }
+        try documents.markLocal([manifest.hashHex], true)
+        try? FileManager.default.removeItem(at: partial)
+        meter.end(manifest.hashHex)
+        logger.debug("fetched and ingested \(manifest.hashHex) (\(manifest.size) bytes)")
+    }
+
     /// Downloads into the partial file while uploading it into the local CAN Service as it grows, so
     /// the ingest overlaps the transfer. The upload carries `expected_hash`, and it is abandoned (the
     /// service stores nothing) unless this node's own check of the whole file passes.
-    private func downloadAndIngest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
-                                   to partial: URL) async throws {
+    private func downloadAndIngestThroughFile(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
+                                              to partial: URL) async throws {
         let manifest = entry.manifest
         if !FileManager.default.fileExists(atPath: partial.path) {
             FileManager.default.createFile(atPath: partial.path, contents: nil)
@@ -219,11 +271,7 @@ final class Fetcher: Service, Sendable {
             existing = 0
         }
         let growth = FileGrowth(length: existing)
-        let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
-        let options = IngestOptions(mimeType: manifest.mimeType, application: manifest.application, tags: manifest.tags,
-                                    user: manifest.user, filename: manifest.filename,
-                                    metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
-                                    expectedHash: manifest.hashHex)
+        let options = Self.ingestOptions(manifest)
         let client = client
         let upload = Task {
             try await client.ingest(growingFileAt: partial.path, size: Int64(manifest.size),
@@ -238,10 +286,15 @@ final class Fetcher: Service, Sendable {
             throw error
         }
         _ = try await upload.value
-        try documents.markLocal([manifest.hashHex], true)
-        try? FileManager.default.removeItem(at: partial)
-        meter.end(manifest.hashHex)
-        logger.debug("fetched and ingested \(manifest.hashHex) (\(manifest.size) bytes)")
+    }
+
+    /// Every field of the manifest, and `expected_hash`, for the local CAN Service's ingest.
+    static func ingestOptions(_ manifest: AssetManifest) -> IngestOptions {
+        let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
+        return IngestOptions(mimeType: manifest.mimeType, application: manifest.application, tags: manifest.tags,
+                             user: manifest.user, filename: manifest.filename,
+                             metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
+                             expectedHash: manifest.hashHex)
     }
 
     /// A SHA-256 hasher fed with the first `length` bytes of `url` (a resumed partial file).
