@@ -128,7 +128,9 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PluginHostTests", dependencies: ["PluginHost", "SyncNode", "TestSupport"]),
+        .testTarget(name: "PluginHostTests", dependencies: [
+            "PluginHost", "SyncNode", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "CANStoreTests", dependencies: ["CANStore", "CANModel", "CANClient", "TestSupport"]),
         .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
         .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport", "CSodium"]),

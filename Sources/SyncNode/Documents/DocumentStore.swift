@@ -114,13 +114,14 @@ public final class DocumentStore: Sendable {
         }
     }
 
+    /// Served by the partial index `entry_missing`, so its cost follows the number of missing blobs.
+    static let missingBlobsQuery = "SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?"
+
     /// Live entries (of any library) whose bytes this node lacks, smallest first: what the fetcher
     /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
     public func missingBlobs(limit: Int) throws -> [(libraryID: UUID, hash: String)] {
         try database.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?
-                """, arguments: [limit])
+            try Row.fetchAll(db, sql: Self.missingBlobsQuery, arguments: [limit])
         }.compactMap { row in
             guard let id = UUID(uuidString: row["library_id"]) else { return nil }
             return (id, row["hash"])

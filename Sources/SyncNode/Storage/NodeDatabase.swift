@@ -55,6 +55,11 @@ public final class NodeDatabase: Sendable {
                 table.column("value", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2: index of entries whose bytes are missing") { db in
+            // The fetcher asks for missing blobs, smallest first, on every wake-up; without this index
+            // each ask scans and sorts the whole entry table.
+            try db.execute(sql: "CREATE INDEX entry_missing ON entry(size) WHERE deleted = 0 AND local = 0")
+        }
         return migrator
     }
 }
