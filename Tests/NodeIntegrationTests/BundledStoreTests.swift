@@ -25,4 +25,41 @@ final class BundledStoreTests: XCTestCase {
         XCTAssertEqual(service?["reachable"] as? Bool, true)
         XCTAssertEqual(service?["assets"] as? Int, 1)
     }
+
+    /// The shipped plugins.yaml as it is, with the shipped config.yaml moved to free ports: every plugin it
+    /// enables loads from the executable's directory and is listed by /status.
+    func testShippedPluginsFileLoadsEveryPlugin() async throws {
+        let root = BuildProducts.packageRoot
+        let shippedPlugins = try String(contentsOf: root.appendingPathComponent("plugins.yaml"), encoding: .utf8)
+        let shippedConfig = try String(contentsOf: root.appendingPathComponent("config.yaml"), encoding: .utf8)
+        let node = try NodeProcess(label: "shipped", pluginsYAML: shippedPlugins, bundledStore: true)
+        let (apiPort, storeURL) = (node.apiPort, node.storeURL)
+        let config = shippedConfig.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("listen_addr:") { return "listen_addr: \"127.0.0.1:\(apiPort)\"" }
+            if line.hasPrefix("can_service_url:") { return "can_service_url: \"\(storeURL)\"" }
+            return String(line)
+        }.joined(separator: "\n")
+        try config.write(toFile: node.configPath, atomically: true, encoding: .utf8)
+        try await node.start()
+        defer { node.stop() }
+
+        let status = try await TestHTTP.get("\(node.apiURL)/status").data as? [String: Any]
+        XCTAssertFalse((status?["version"] as? String ?? "").isEmpty)
+        let plugins = status?["plugins"] as? [[String: Any]] ?? []
+        let shippedPaths = shippedPlugins.split(separator: "\n").compactMap { line -> String? in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return text.hasPrefix("- path:") ? text.dropFirst("- path:".count).trimmingCharacters(in: .whitespaces) : nil
+        }
+        XCTAssertEqual(shippedPaths.count, 5, shippedPlugins)
+        XCTAssertEqual(plugins.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }.sorted(),
+                       shippedPaths.sorted(), "\(plugins)")
+        for plugin in plugins {
+            XCTAssertEqual((plugin["path"] as? String).map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardizedFileURL.path },
+                           BuildProducts.binDirectory.standardizedFileURL.path, "resolved against the executable's directory")
+            XCTAssertFalse((plugin["name"] as? String ?? "").isEmpty)
+            XCTAssertFalse((plugin["version"] as? String ?? "").isEmpty)
+        }
+        XCTAssertEqual(plugins.compactMap { $0["kind"] as? String }.sorted(),
+                       ["discovery", "discovery", "discovery", "filter", "transport"])
+    }
 }
