@@ -32,7 +32,7 @@ struct PkarrRelayRouter: Sendable {
             guard context.isLoopback else { return forbidden() }
             let body = try await request.body.collect(upTo: 64 * 1024)
             guard let faults = try? JSONDecoder().decode(RelayFaults.self, from: Data(buffer: body)) else {
-                return text(.badRequest, "expected a JSON object with inject_429_every, retry_after_secs, inject_500_every")
+                return text(.badRequest, "expected a JSON object with inject_429_every, retry_after_secs, inject_500_every, ignore_puts")
             }
             injector.faults = faults
             return try json(faults)
@@ -100,6 +100,7 @@ struct PkarrRelayRouter: Sendable {
         } catch {
             return text(.badRequest, "invalid signed packet for \(key.zBase32): \(error)")
         }
+        if injector.faults.ignorePuts { return Response(status: .noContent) }
         do {
             switch try store.put(packet) {
             case .stored:

@@ -6,17 +6,22 @@ public struct RelayFaults: Codable, Equatable, Sendable {
     public var retryAfterSeconds: Int
     /// Every Nth request (not already given a 429) is answered 500.
     public var inject500Every: Int
+    /// Every valid `PUT` is answered 204 but nothing is stored: the relay keeps serving the packet it
+    /// held before (or none), as relays that keep an older packet or serve a stale cache do.
+    public var ignorePuts: Bool
 
-    public init(inject429Every: Int = 0, retryAfterSeconds: Int = 1, inject500Every: Int = 0) {
+    public init(inject429Every: Int = 0, retryAfterSeconds: Int = 1, inject500Every: Int = 0, ignorePuts: Bool = false) {
         self.inject429Every = inject429Every
         self.retryAfterSeconds = retryAfterSeconds
         self.inject500Every = inject500Every
+        self.ignorePuts = ignorePuts
     }
 
     enum CodingKeys: String, CodingKey {
         case inject429Every = "inject_429_every"
         case retryAfterSeconds = "retry_after_secs"
         case inject500Every = "inject_500_every"
+        case ignorePuts = "ignore_puts"
     }
 
     public init(from decoder: Decoder) throws {
@@ -24,6 +29,7 @@ public struct RelayFaults: Codable, Equatable, Sendable {
         inject429Every = try container.decodeIfPresent(Int.self, forKey: .inject429Every) ?? 0
         retryAfterSeconds = try container.decodeIfPresent(Int.self, forKey: .retryAfterSeconds) ?? 1
         inject500Every = try container.decodeIfPresent(Int.self, forKey: .inject500Every) ?? 0
+        ignorePuts = try container.decodeIfPresent(Bool.self, forKey: .ignorePuts) ?? false
     }
 
     /// The injected failure for the request numbered `sequence` (1-based), if any.
