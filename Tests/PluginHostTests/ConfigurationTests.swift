@@ -19,6 +19,15 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertFalse(config.bundledCANService)
     }
 
+    func testPathsInAConfigNamedRelativelyResolveAgainstItsDirectory() throws {
+        let cwd = FileManager.default.currentDirectoryPath
+        let parent = URL(fileURLWithPath: cwd).deletingLastPathComponent().path
+        let config = try NodeConfiguration.parse("plugins_file: \"../shared-plugins.yaml\"\ndata_dir: \"./data\"\n",
+                                                 file: "config.yaml")
+        XCTAssertEqual(config.pluginsFile, (parent as NSString).appendingPathComponent("shared-plugins.yaml"))
+        XCTAssertEqual(config.dataDirectory, (cwd as NSString).appendingPathComponent("data"))
+    }
+
     func testTheShippedConfigParses() throws {
         let path = BuildProducts.packageRoot.appendingPathComponent("config.yaml").path
         let config = try NodeConfiguration.load(file: path)

@@ -47,7 +47,8 @@ public struct NodeConfiguration: Sendable, Equatable {
         let root = try YAMLMapping.parse(text, file: file)
         try root.rejectUnknownKeys(keys)
         var config = NodeConfiguration()
-        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        // Absolute first: standardizing a relative URL would drop a leading "..".
+        let base = URL(fileURLWithPath: file).absoluteURL.deletingLastPathComponent()
         if let url = try root.string("can_service_url") {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                 throw root.error("can_service_url", "'\(url)' is not an http(s) URL (e.g. http://127.0.0.1:3210/api/v1/can/0)")
