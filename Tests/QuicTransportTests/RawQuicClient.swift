@@ -18,10 +18,6 @@ enum RawQuicClient {
         let output: String
     }
 
-    struct BuildFailed: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// Runs the client against `address` and waits for it to exit.
     static func run(_ address: String, _ arguments: [String]) async throws -> Result {
         let executable = try compiled()
@@ -49,20 +45,8 @@ enum RawQuicClient {
             let directory = try TemporaryDirectory("raw-quic-client")
             let source = BuildProducts.packageRoot.appendingPathComponent("Tests/Fixtures/raw_quic_client.c").path
             let output = directory.file("raw-quic-client").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "cc -std=c11 -Wall -Werror -o \"$1\" \"$2\" "
-                                 + "$(pkg-config --cflags --libs libngtcp2_crypto_gnutls libngtcp2 gnutls)",
-                                 "sh", output, source]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw BuildFailed(description: "cc failed for the raw QUIC client:\n\(log)")
-            }
+            try CCompiler.run(["-std=c11", "-Wall", "-Werror", "-o", output, source],
+                              pkgConfig: ["libngtcp2_crypto_gnutls", "libngtcp2", "gnutls"])
             self.directory = directory
             built = output
             return output

@@ -7,19 +7,8 @@ public enum CPluginCompiler {
 
     /// Compiles `sourcePath` into `outputPath` (a .so); throws with the compiler's output on failure.
     public static func compile(source sourcePath: String, output outputPath: String, flags: [String] = []) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror",
-                             "-I", includeDirectory] + flags + ["-o", outputPath, sourcePath]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CompileError(message: "cc failed for \(sourcePath):\n\(output)")
-        }
+        try CCompiler.run(["-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror", "-I", includeDirectory]
+                          + flags + ["-o", outputPath, sourcePath])
     }
 
     /// Writes `code` to a .c file in `directory` and compiles it to lib<name>.so; returns the .so path.
@@ -29,11 +18,5 @@ public enum CPluginCompiler {
         let output = directory.file("lib\(name).so").path
         try compile(source: source, output: output)
         return output
-    }
-
-    public struct CompileError: Error, CustomStringConvertible {
-        public let message: String
-        public var description: String { message }
-        public init(message: String) { self.message = message }
     }
 }
