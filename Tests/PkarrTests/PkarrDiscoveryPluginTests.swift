@@ -8,15 +8,8 @@ import XCTest
 
 /// libPkarrDiscovery.so loaded with dlopen, driven through the ABI against a real relay on loopback.
 final class PkarrDiscoveryPluginTests: XCTestCase {
-    /// One plugin instance with its own node identity and host services.
-    private struct Node {
-        var id: NodeID
-        var instance: PluginInstance
-        var services: RecordingDiscoveryServices
-    }
-
     private let logs = LogRecorder()
-    private var nodes: [Node] = []
+    private var nodes: [PkarrPluginNode] = []
     private var directory: TemporaryDirectory?
 
     override func tearDown() {
@@ -32,24 +25,14 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
 
     /// Creates and starts one instance; `index` makes its fixed addresses unique.
     @discardableResult
-    private func startNode(_ index: Int, passphrase: String, settings: String) throws -> Node {
-        let plugin = try PluginLoader.load(path: BuildProducts.plugin("PkarrDiscovery"))
-        XCTAssertEqual(plugin.name, "pkarr")
-        XCTAssertEqual(plugin.kind, .discovery)
+    private func startNode(_ index: Int, passphrase: String, settings: String) throws -> PkarrPluginNode {
         if directory == nil { directory = try TemporaryDirectory("pkarr-plugin") }
-        let keyPair = Ed25519KeyPair.random()
-        let id = NodeID(bytes: keyPair.publicKey.bytes)
-        let identity = NodeIdentityView(nodeID: id, secretKey: keyPair.secretKey, syncPassphrase: passphrase,
-                                        dataDirectory: directory!.path)
-        let instance = try PluginInstance(plugin: plugin, settingsJSON: settings, identity: identity,
-                                          log: logs.handler(label: "node\(index)"))
-        let services = RecordingDiscoveryServices(addresses: ["127.0.0.1:\(7000 + index)", "[::1]:\(7000 + index)"])
-        instance.host.attach(discovery: services)
-        let node = Node(id: id, instance: instance, services: services)
+        let node = try PkarrPluginNode.start(settingsJSON: settings, passphrase: passphrase,
+                                             addresses: ["127.0.0.1:\(7000 + index)", "[::1]:\(7000 + index)"],
+                                             directory: directory!, log: logs.handler(label: "node\(index)"))
         nodes.append(node)
-        var error = csync_error()
-        let status = instance.descriptor.discovery.pointee.start(instance.state, &error)
-        XCTAssertEqual(status, CSYNC_OK, error.text)
+        XCTAssertEqual(node.instance.plugin.name, "pkarr")
+        XCTAssertEqual(node.instance.plugin.kind, .discovery)
         return node
     }
 
@@ -66,7 +49,7 @@ final class PkarrDiscoveryPluginTests: XCTestCase {
     private func claimedNodeIDs(_ server: PkarrRelayServer) throws -> [String] {
         try server.statistics.snapshot().counts.keys.compactMap { z32 in
             guard let packet = server.store.get(try PkarrPublicKey(zBase32: z32)) else { return nil }
-            return packet.records(named: "_can-sync").compactMap(\.data.text).first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+            return packet.announcedNodeID
         }
     }
 

@@ -13,12 +13,12 @@ final class PkarrRendezvousBehaviourTests: XCTestCase {
     private let passphrase = "rendezvous behaviour passphrase"
     private static let minute: UInt64 = 60_000_000
     private let logs = LogRecorder()
-    private var instance: PluginInstance?
+    private var node: PkarrPluginNode?
     private var directory: TemporaryDirectory?
 
     override func tearDown() {
-        instance?.shutdown()
-        instance = nil
+        node?.instance.shutdown()
+        node = nil
         directory = nil
     }
 
@@ -30,8 +30,7 @@ final class PkarrRendezvousBehaviourTests: XCTestCase {
     }
 
     private func holder(_ server: PkarrRelayServer, _ slot: Ed25519KeyPair) -> String? {
-        server.store.get(slot.publicKey)?.records(named: "_can-sync").compactMap(\.data.text)
-            .first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+        server.store.get(slot.publicKey)?.announcedNodeID
     }
 
     /// Stores a validly signed announcement of a new random node in `slot`, `age` microseconds old;
@@ -46,27 +45,17 @@ final class PkarrRendezvousBehaviourTests: XCTestCase {
 
     /// Loads the plugin and starts one node on `relay` with `settings` (JSON without the relays key).
     private func startNode(_ relay: RunningPkarrRelay, _ settings: String) throws -> (NodeID, RecordingDiscoveryServices) {
-        let plugin = try PluginLoader.load(path: BuildProducts.plugin("PkarrDiscovery"))
         let directory = try TemporaryDirectory("pkarr-behaviour")
         self.directory = directory
-        let keyPair = Ed25519KeyPair.random()
-        let me = NodeID(bytes: keyPair.publicKey.bytes)
-        let instance = try PluginInstance(
-            plugin: plugin,
-            settingsJSON: #"{"relays":["\#(relay.url)"],\#(settings)}"#,
-            identity: NodeIdentityView(nodeID: me, secretKey: keyPair.secretKey, syncPassphrase: passphrase, dataDirectory: directory.path),
-            log: logs.handler(label: "node"))
-        self.instance = instance
-        let services = RecordingDiscoveryServices(addresses: ["127.0.0.1:7200"])
-        instance.host.attach(discovery: services)
-        var error = csync_error()
-        XCTAssertEqual(instance.descriptor.discovery.pointee.start(instance.state, &error), CSYNC_OK, error.text)
-        return (me, services)
+        let node = try PkarrPluginNode.start(settingsJSON: #"{"relays":["\#(relay.url)"],\#(settings)}"#, passphrase: passphrase,
+                                             addresses: ["127.0.0.1:7200"], directory: directory, log: logs.handler(label: "node"))
+        self.node = node
+        return (node.id, node.services)
     }
 
     private func stopNode() {
-        instance?.shutdown()
-        instance = nil
+        node?.instance.shutdown()
+        node = nil
     }
 
     /// A slot whose validly signed packet is older than the TTL is free and its node is not a peer;

@@ -11,12 +11,12 @@ import XCTest
 final class PkarrSlotClaimTests: XCTestCase {
     private let passphrase = "slot claim passphrase"
     private let logs = LogRecorder()
-    private var instance: PluginInstance?
+    private var node: PkarrPluginNode?
     private var directory: TemporaryDirectory?
 
     override func tearDown() {
-        instance?.shutdown()
-        instance = nil
+        node?.instance.shutdown()
+        node = nil
         directory = nil
     }
 
@@ -32,8 +32,7 @@ final class PkarrSlotClaimTests: XCTestCase {
     }
 
     private func holder(_ server: PkarrRelayServer, _ slot: Ed25519KeyPair) -> String? {
-        server.store.get(slot.publicKey)?.records(named: "_can-sync").compactMap(\.data.text)
-            .first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+        server.store.get(slot.publicKey)?.announcedNodeID
     }
 
     /// Slot keys of a fixed passphrase, computed with PyNaCl from the documented KDF parameters.
@@ -58,21 +57,13 @@ final class PkarrSlotClaimTests: XCTestCase {
         let future = now + 3_600_000_000
         XCTAssertEqual(try server.store.put(try announcement(slots[7], future, nodeID: nil)), .stored)
 
-        let plugin = try PluginLoader.load(path: BuildProducts.plugin("PkarrDiscovery"))
         let directory = try TemporaryDirectory("pkarr-claim")
         self.directory = directory
-        let keyPair = Ed25519KeyPair.random()
-        let me = NodeID(bytes: keyPair.publicKey.bytes)
-        let instance = try PluginInstance(
-            plugin: plugin,
+        let node = try PkarrPluginNode.start(
             settingsJSON: #"{"relays":["\#(relay.url)"],"scan_interval_secs":1,"republish_interval_secs":2,"ttl_secs":30}"#,
-            identity: NodeIdentityView(nodeID: me, secretKey: keyPair.secretKey, syncPassphrase: passphrase, dataDirectory: directory.path),
-            log: logs.handler(label: "node"))
-        self.instance = instance
-        let services = RecordingDiscoveryServices(addresses: ["127.0.0.1:7100"])
-        instance.host.attach(discovery: services)
-        var error = csync_error()
-        XCTAssertEqual(instance.descriptor.discovery.pointee.start(instance.state, &error), CSYNC_OK, error.text)
+            passphrase: passphrase, addresses: ["127.0.0.1:7100"], directory: directory, log: logs.handler(label: "node"))
+        self.node = node
+        let (me, services) = (node.id, node.services)
 
         let claimed = await eventually(timeout: 20) { holder(server, slots[7]) == me.hex }
         XCTAssertTrue(claimed, "slot 7 holder: \(holder(server, slots[7]) ?? "none")\n\(logs.text)")
@@ -94,8 +85,8 @@ final class PkarrSlotClaimTests: XCTestCase {
         XCTAssertTrue(sawUsurper)
         XCTAssertNil(services.peers[me])
 
-        instance.shutdown()
-        self.instance = nil
+        node.instance.shutdown()
+        self.node = nil
         await relay.stop()
     }
 }
