@@ -22,12 +22,9 @@ final class AnnouncerSeqlessService: @unchecked Sendable {
         let python = ProcessInfo.processInfo.environment["CAN_SYNC_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
         process = try ChildProcess("/usr/bin/env", [python ?? "python3", "-u", script.path, String(count), String(tagEvery)],
                                    logURL: directory.file("service.log"))
-        let child = process
-        let ready = await eventually(timeout: 20) { child.output.contains("READY ") || !child.isRunning }
-        guard ready, let line = child.output.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
-              let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
+        guard let port = await process.readyPort(timeout: 20) else {
             process.stop()
-            throw AnnouncerSeqlessServiceError(message: "the seq-less CAN Service did not start: \(child.output)")
+            throw AnnouncerSeqlessServiceError(message: "the seq-less CAN Service did not start: \(process.output)")
         }
         self.port = port
     }

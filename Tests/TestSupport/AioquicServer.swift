@@ -30,12 +30,9 @@ public final class AioquicServer: @unchecked Sendable {
         let script = directory.file("echo_server.py")
         try Self.script.write(to: script, atomically: true, encoding: .utf8)
         process = try ChildProcess(python, [script.path, directory.path], logURL: directory.file("server.log"))
-        let child = process
-        let ready = await eventually(timeout: 30) { child.output.contains("READY ") || !child.isRunning }
-        guard ready, let line = child.output.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
-              let port = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else {
+        guard let port = await process.readyPort(timeout: 30) else {
             process.stop()
-            throw AioquicUnavailable(message: "the aioquic server did not start (is aioquic installed in \(python)?): \(child.output)")
+            throw AioquicUnavailable(message: "the aioquic server did not start (is aioquic installed in \(python)?): \(process.output)")
         }
         self.port = port
     }

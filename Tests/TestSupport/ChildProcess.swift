@@ -54,3 +54,13 @@ public func eventually(timeout: TimeInterval = 10, interval: TimeInterval = 0.05
     }
     return try await condition()
 }
+
+extension ChildProcess {
+    /// Waits until the process prints a `READY <port>` line (the test servers' start-up report) and returns
+    /// the port; nil when it exits first or `timeout` passes.
+    public func readyPort(timeout: TimeInterval) async -> Int? {
+        let ready = await eventually(timeout: timeout) { output.contains("READY ") || !isRunning }
+        guard ready, let line = output.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }) else { return nil }
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+    }
+}
