@@ -20,16 +20,13 @@ enum AssetRow {
     }
 
     static func fetch(_ db: Database, hash: String) throws -> Asset? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM assets WHERE hash = ?", arguments: [hash]).map(asset(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM assets WHERE hash = ?"), arguments: [hash]).map(asset(from:))
     }
 
     /// Inserts or replaces the row for `asset.hash` with every field of `asset`.
     static func save(_ db: Database, _ asset: Asset) throws {
         let encoder = JSONEncoder()
-        try db.execute(
-            sql: """
-                INSERT OR REPLACE INTO assets (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO assets (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [
                 asset.hash, asset.size, asset.mimeType, asset.application,
                 String(decoding: try encoder.encode(asset.tags), as: UTF8.self), asset.user, asset.filename,
@@ -41,11 +38,11 @@ enum AssetRow {
     /// Bumps the store's single change counter and returns the new value; call inside the write transaction
     /// that makes the change, so the counter and the change commit together.
     static func nextSeq(_ db: Database) throws -> Int64 {
-        try db.execute(sql: "UPDATE counters SET value = value + 1 WHERE name = 'seq'")
+        try db.cachedStatement(sql: "UPDATE counters SET value = value + 1 WHERE name = 'seq'").execute()
         return try currentSeq(db)
     }
 
     static func currentSeq(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'seq'") ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'seq'")) ?? 0
     }
 }

@@ -31,33 +31,39 @@ final class AssetStore: Sendable {
         }
     }
 
+    /// Reads on the calling thread: a read is short (no I/O beyond the page cache), and the hop to
+    /// GRDB's queue that the async `read` makes cost more than the query itself.
+    private func readNow<T>(_ block: (Database) throws -> T) throws -> T {
+        try database.read(block)
+    }
+
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Reading
 
     func count() async throws -> Int64 {
-        try await database.read { db in
+        try readNow { db in
             try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM assets WHERE deleted = 0") ?? 0
         }
     }
 
     func asset(_ hash: String) async throws -> Asset? {
-        try await database.read { db in try AssetRow.fetch(db, hash: hash) }
+        try readNow { db in try AssetRow.fetch(db, hash: hash) }
     }
 
     /// One page of `query`; with `since_seq` and `wait_ms`, holds until something newer lands or time runs out.
     func page(_ query: AssetQuery) async throws -> AssetPage {
         let deadline = ContinuousClock.now + .milliseconds(query.waitMilliseconds)
         while true {
-            let (page, counter) = try await pageNow(query)
+            let (page, counter) = try pageNow(query)
             guard page.assets.isEmpty, query.sinceSeq != nil, ContinuousClock.now < deadline, !Task.isCancelled
             else { return page }
             await changes.wait(after: counter, timeout: deadline - ContinuousClock.now)
         }
     }
 
-    private func pageNow(_ query: AssetQuery) async throws -> (AssetPage, Int64) {
-        try await database.read { db in
+    private func pageNow(_ query: AssetQuery) throws -> (AssetPage, Int64) {
+        try readNow { db in
             let (filter, arguments) = query.filter
             let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM assets \(filter)", arguments: arguments) ?? 0
             var pageArguments = arguments

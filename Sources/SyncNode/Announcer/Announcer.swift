@@ -87,11 +87,9 @@ public final class Announcer: Service, Sendable {
                     lastSeqlessPage = versions
                     return false
                 }
-                try announce(page.assets)
                 let newest = page.assets.compactMap(\.seq).max() ?? page.lastSeq ?? since
-                guard newest > since else { return false }
-                try cursors.set(cursorName, newest)
-                return true
+                try announce(page.assets, cursor: newest > since ? (cursorName, newest) : nil)
+                return newest > since
             } ?? false
             // Poll again at once only when the cursor moved: the next request continues after it
             // (or is held as a long poll). Anything else waits out the interval, so a service that
@@ -153,34 +151,42 @@ public final class Announcer: Service, Sendable {
         for id in targets { try libraries.markAnnounced(id, at: started) }
     }
 
-    /// Updates every library's document for these assets.
-    func announce(_ assets: [Asset], only libraryID: UUID? = nil) throws {
+    /// Updates every library's document for these assets, in one transaction that also records
+    /// which assets the service holds and, with `cursor`, how far the change feed has been read.
+    func announce(_ assets: [Asset], only libraryID: UUID? = nil, cursor: (name: String, value: Int64)? = nil) throws {
         let targets = libraries.all.filter { libraryID == nil || $0.library.id == libraryID }
-        guard !targets.isEmpty else { return }
-        for asset in assets {
-            let view = asset.filterView
-            for target in targets {
-                let existing = try documents.entry(target.library.id, hash: asset.hash.lowercased())
-                let manifest: AssetManifest
-                if asset.isDeleted || !target.filter.matches(view) {
-                    // A deletion, or a metadata change that takes the asset out of the filter,
-                    // tombstones an entry the library has; it never creates one. Coming back into
-                    // the filter later makes the entry live again (below).
-                    guard let existing, !existing.manifest.deleted else { continue }
-                    manifest = try AssetManifest(asset: asset, deleted: true)
-                } else {
-                    manifest = try AssetManifest(asset: asset, deleted: false)
-                    if let existing, existing.manifest.hasSameContent(as: manifest) { continue }
-                }
-                let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.library.keys,
-                                      author: author)
-                if try documents.apply(entry, to: target.library.id) != .unchanged {
-                    logger.debug("announced \(asset.hash) to library \(target.library.name)\(manifest.deleted ? " (tombstone)" : "")")
+        guard !targets.isEmpty || cursor != nil else { return }
+        try documents.transaction { transaction in
+            for asset in assets {
+                for target in targets {
+                    try announce(asset, to: target, in: &transaction)
                 }
             }
+            if !targets.isEmpty {
+                try transaction.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
+                try transaction.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
+            }
+            if let cursor { try CursorStore.set(cursor.name, cursor.value, in: transaction.db) }
         }
-        try documents.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
-        try documents.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
+    }
+
+    private func announce(_ asset: Asset, to target: LibraryRegistry.Active, in transaction: inout DocumentTransaction) throws {
+        let existing = try transaction.entry(target.library.id, hash: asset.hash.lowercased())
+        let manifest: AssetManifest
+        if asset.isDeleted || !target.filter.matches(asset.filterView) {
+            // A deletion, or a metadata change that takes the asset out of the filter, tombstones
+            // an entry the library has; it never creates one. Coming back into the filter later
+            // makes the entry live again (below).
+            guard let existing, !existing.manifest.deleted else { return }
+            manifest = try AssetManifest(asset: asset, deleted: true)
+        } else {
+            manifest = try AssetManifest(asset: asset, deleted: false)
+            if let existing, existing.manifest.hasSameContent(as: manifest) { return }
+        }
+        let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.library.keys, author: author)
+        if try transaction.apply(entry, to: target.library.id) != .unchanged {
+            logger.debug("announced \(asset.hash) to library \(target.library.name)\(manifest.deleted ? " (tombstone)" : "")")
+        }
     }
 }
 

@@ -40,10 +40,12 @@ final class Fetcher: Service, Sendable {
         partialDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("partial")
         try FileManager.default.createDirectory(at: partialDirectory, withIntermediateDirectories: true)
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        documents.observe { [weak self] change in
-            guard let self, change.source != nil else { return }
+        documents.observe { [weak self] changes in
+            guard let self else { return }
+            let remote = changes.filter { $0.source != nil }
+            guard !remote.isEmpty else { return }
             self.wake.yield()
-            Task { await self.applyRemoteChange(change) }
+            Task { for change in remote { await self.applyRemoteChange(change) } }
         }
     }
 

@@ -20,14 +20,14 @@ public final class DocumentStore: Sendable {
     }
 
     private let database: NodeDatabase
-    private let observers = Mutex<[@Sendable (Change) -> Void]>([])
+    private let observers = Mutex<[@Sendable ([Change]) -> Void]>([])
 
     public init(database: NodeDatabase) {
         self.database = database
     }
 
-    /// Calls `observer` after every entry that changes a document.
-    public func observe(_ observer: @escaping @Sendable (Change) -> Void) {
+    /// Calls `observer` after every transaction that changed a document, with its changes in order.
+    public func observe(_ observer: @escaping @Sendable ([Change]) -> Void) {
         observers.withLock { $0.append(observer) }
     }
 
@@ -35,37 +35,25 @@ public final class DocumentStore: Sendable {
     /// `source` is the peer it came from, nil for this node's own entries.
     @discardableResult
     public func apply(_ entry: SyncEntry, to libraryID: UUID, from source: PublicKey? = nil) throws -> Outcome {
-        let outcome = try database.pool.write { db -> Outcome in
-            let id = libraryID.uuidString.lowercased()
-            let hash = entry.manifest.hashHex
-            let stored = try Row.fetchOne(db, sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?",
-                                          arguments: [id, hash])
-            if let stored {
-                let current = try SyncEntry(decoding: Array(stored["encoded"] as Data))
-                guard entry.wins(over: current) else { return .unchanged }
-            }
-            let local = try Bool.fetchOne(db, sql: "SELECT MAX(local) FROM entry WHERE hash = ?", arguments: [hash]) ?? false
-            try db.execute(sql: """
-                INSERT INTO entry (library_id, hash, timestamp, author, deleted, size, digest, encoded, local)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(library_id, hash) DO UPDATE SET timestamp = excluded.timestamp, author = excluded.author,
-                    deleted = excluded.deleted, size = excluded.size, digest = excluded.digest, encoded = excluded.encoded
-                """, arguments: [id, hash, Int64(bitPattern: entry.timestamp), entry.author.hex, entry.manifest.deleted,
-                                 Int64(entry.manifest.size), Data(entry.digest.bytes), Data(entry.encoded()), local])
-            return stored == nil ? .inserted : .replaced
+        try transaction { try $0.apply(entry, to: libraryID, from: source) }
+    }
+
+    /// Runs `body` in one write transaction, then tells the observers what it changed. Many entries
+    /// written together cost one commit instead of one each.
+    public func transaction<Result>(_ body: (inout DocumentTransaction) throws -> Result) throws -> Result {
+        let (result, changes) = try database.pool.write { db -> (Result, [Change]) in
+            var transaction = DocumentTransaction(db: db)
+            let result = try body(&transaction)
+            return (result, transaction.changes)
         }
-        if outcome != .unchanged {
-            let change = Change(libraryID: libraryID, entry: entry, source: source)
-            observers.withLock { $0 }.forEach { $0(change) }
+        if !changes.isEmpty {
+            observers.withLock { $0 }.forEach { $0(changes) }
         }
-        return outcome
+        return result
     }
 
     public func entry(_ libraryID: UUID, hash: String) throws -> SyncEntry? {
-        try database.pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?",
-                              arguments: [libraryID.uuidString.lowercased(), hash])
-        }.map { try SyncEntry(decoding: Array($0)) }
+        try database.pool.read { db in try DocumentTransaction.entry(db, libraryID, hash: hash) }
     }
 
     /// Every entry of a library, tombstones included, in hash order.
@@ -121,7 +109,7 @@ public final class DocumentStore: Sendable {
     /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
     public func missingBlobs(limit: Int) throws -> [(libraryID: UUID, hash: String)] {
         try database.pool.read { db in
-            try Row.fetchAll(db, sql: Self.missingBlobsQuery, arguments: [limit])
+            try Row.fetchAll(db.cachedStatement(sql: Self.missingBlobsQuery), arguments: [limit])
         }.compactMap { row in
             guard let id = UUID(uuidString: row["library_id"]) else { return nil }
             return (id, row["hash"])
@@ -138,17 +126,13 @@ public final class DocumentStore: Sendable {
     /// Records whether this node's CAN Service holds the bytes of `hash`.
     public func markLocal(_ hashes: some Collection<String>, _ local: Bool) throws {
         guard !hashes.isEmpty else { return }
-        try database.pool.write { db in
-            for hash in hashes {
-                try db.execute(sql: "UPDATE entry SET local = ? WHERE hash = ? AND local != ?", arguments: [local, hash, local])
-            }
-        }
+        try transaction { try $0.markLocal(hashes, local) }
     }
 
     /// Whether this node's CAN Service holds the bytes of `hash`, as far as the node knows.
     public func isLocal(_ hash: String) throws -> Bool {
         try database.pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT MAX(local) FROM entry WHERE hash = ?", arguments: [hash]) ?? false
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT MAX(local) FROM entry WHERE hash = ?"), arguments: [hash]) ?? false
         }
     }
 
@@ -163,5 +147,58 @@ public final class DocumentStore: Sendable {
 extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// The document writes of one transaction (`DocumentStore.transaction`), and the changes they made.
+public struct DocumentTransaction {
+    /// The open write transaction, for other tables that should commit with the documents.
+    public let db: Database
+    fileprivate(set) var changes: [DocumentStore.Change] = []
+
+    fileprivate init(db: Database) {
+        self.db = db
+    }
+
+    /// The stored entry of `libraryID` for `hash`, as this transaction sees it.
+    public func entry(_ libraryID: UUID, hash: String) throws -> SyncEntry? {
+        try Self.entry(db, libraryID, hash: hash)
+    }
+
+    fileprivate static func entry(_ db: Database, _ libraryID: UUID, hash: String) throws -> SyncEntry? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?"),
+                          arguments: [libraryID.uuidString.lowercased(), hash])
+            .map { try SyncEntry(decoding: Array($0)) }
+    }
+
+    /// Stores `entry` in library `libraryID` unless the stored entry for its hash wins over it.
+    @discardableResult
+    public mutating func apply(_ entry: SyncEntry, to libraryID: UUID, from source: PublicKey? = nil) throws -> DocumentStore.Outcome {
+        let id = libraryID.uuidString.lowercased()
+        let hash = entry.manifest.hashHex
+        let stored = try Data.fetchOne(db.cachedStatement(sql: "SELECT encoded FROM entry WHERE library_id = ? AND hash = ?"),
+                                       arguments: [id, hash])
+        if let stored {
+            let current = try SyncEntry(decoding: Array(stored))
+            guard entry.wins(over: current) else { return .unchanged }
+        }
+        let local = try Bool.fetchOne(db.cachedStatement(sql: "SELECT MAX(local) FROM entry WHERE hash = ?"), arguments: [hash]) ?? false
+        try db.cachedStatement(sql: """
+            INSERT INTO entry (library_id, hash, timestamp, author, deleted, size, digest, encoded, local)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(library_id, hash) DO UPDATE SET timestamp = excluded.timestamp, author = excluded.author,
+                deleted = excluded.deleted, size = excluded.size, digest = excluded.digest, encoded = excluded.encoded
+            """).execute(arguments: [id, hash, Int64(bitPattern: entry.timestamp), entry.author.hex, entry.manifest.deleted,
+                                     Int64(entry.manifest.size), Data(entry.digest.bytes), Data(entry.encoded()), local])
+        changes.append(DocumentStore.Change(libraryID: libraryID, entry: entry, source: source))
+        return stored == nil ? .inserted : .replaced
+    }
+
+    /// Records whether this node's CAN Service holds the bytes of these hashes.
+    public func markLocal(_ hashes: some Collection<String>, _ local: Bool) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE entry SET local = ? WHERE hash = ? AND local != ?")
+        for hash in hashes {
+            try statement.execute(arguments: [local, hash, local])
+        }
     }
 }

@@ -9,13 +9,18 @@ public final class CursorStore: Sendable {
     }
 
     public func value(_ name: String) throws -> Int64? {
-        try database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
+        try database.pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM cursor WHERE name = ?"), arguments: [name])
+        }
     }
 
     public func set(_ name: String, _ value: Int64) throws {
-        try database.pool.write { db in
-            try db.execute(sql: "INSERT INTO cursor (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                           arguments: [name, value])
-        }
+        try database.pool.write { db in try Self.set(name, value, in: db) }
+    }
+
+    /// Sets the cursor inside a write transaction already open, so it commits with what it marks.
+    public static func set(_ name: String, _ value: Int64, in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO cursor (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+            .execute(arguments: [name, value])
     }
 }

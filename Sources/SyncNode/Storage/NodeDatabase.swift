@@ -12,6 +12,9 @@ public final class NodeDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        // In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits, which
+        // the announcer's next scan and the next reconciliation with peers bring back.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         pool = try DatabasePool(path: URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path,
                                 configuration: configuration)
         try Self.migrator.migrate(pool)

@@ -64,9 +64,13 @@ final class LibrarySession: Sendable {
         frames.stream.reset(code: 0)
     }
 
-    /// Queues an entry for the peer.
-    func push(_ entry: SyncEntry) {
-        frames.send(.entryPush(entry))
+    /// Queues entries for the peer: one as a push, several as batches.
+    func push(_ entries: [SyncEntry]) {
+        if entries.count == 1 {
+            frames.send(.entryPush(entries[0]))
+        } else {
+            SyncMessage.entryBatches(entries).forEach(frames.send)
+        }
     }
 
     private func handshake(opening library: Library?,
@@ -117,9 +121,9 @@ final class LibrarySession: Sendable {
                 frames.send(.done)
             }
         case .entries(let entries):
-            for entry in entries { engine.receive(entry, library: library, keys: keys, from: peer) }
+            engine.receive(entries, library: library, keys: keys, from: peer)
         case .entryPush(let entry):
-            engine.receive(entry, library: library, keys: keys, from: peer)
+            engine.receive([entry], library: library, keys: keys, from: peer)
         case .done:
             break  // the peer has sent everything this round owed; the next round starts on the timer
         case .error(let failure):

@@ -26,7 +26,7 @@ final class SyncEngine: Sendable {
         self.documents = documents
         self.clock = clock
         self.logger = logger
-        documents.observe { [weak self] change in self?.pushChange(change) }
+        documents.observe { [weak self] changes in self?.push(changes) }
     }
 
     // MARK: Sessions
@@ -105,24 +105,38 @@ final class SyncEngine: Sendable {
 
     // MARK: Entries
 
-    /// Applies an entry a peer sent, if its signatures and timestamp check out.
-    func receive(_ entry: SyncEntry, library: UUID, keys: LibraryKeys, from peer: NodeID) {
-        do {
-            guard entry.library == keys.publicKey else {
-                throw SyncSessionError.unexpected(peer, "an entry of another library")
+    /// Applies the entries a peer sent whose signatures and timestamps check out, in one
+    /// transaction; the others are dropped with a warning.
+    func receive(_ entries: [SyncEntry], library: UUID, keys: LibraryKeys, from peer: NodeID) {
+        let verified = entries.filter { entry in
+            do {
+                guard entry.library == keys.publicKey else {
+                    throw SyncSessionError.unexpected(peer, "an entry of another library")
+                }
+                try entry.verify(libraryKey: keys.publicKey)
+                clock.observe(entry.timestamp)
+                return true
+            } catch {
+                logger.warning("dropped entry \(entry.manifest.hashHex) from node \(peer.short) for library \(library): \(error)")
+                return false
             }
-            try entry.verify(libraryKey: keys.publicKey)
-            clock.observe(entry.timestamp)
-            try documents.apply(entry, to: library, from: peer.publicKey)
+        }
+        guard !verified.isEmpty else { return }
+        do {
+            try documents.transaction { transaction in
+                for entry in verified { try transaction.apply(entry, to: library, from: peer.publicKey) }
+            }
         } catch {
-            logger.warning("dropped entry \(entry.manifest.hashHex) from node \(peer.short) for library \(library): \(error)")
+            logger.warning("could not store \(verified.count) entries from node \(peer.short) for library \(library): \(error)")
         }
     }
 
-    private func pushChange(_ change: DocumentStore.Change) {
-        let targets = sessions.withLock { sessions in
-            sessions.filter { $0.key.library == change.libraryID && $0.key.peer.publicKey != change.source }.map(\.value)
+    /// Sends each session the changed entries of its library, except those its peer sent.
+    private func push(_ changes: [DocumentStore.Change]) {
+        let open = sessions.withLock { $0 }
+        for (key, session) in open {
+            let entries = changes.filter { $0.libraryID == key.library && $0.source != key.peer.publicKey }.map(\.entry)
+            if !entries.isEmpty { session.push(entries) }
         }
-        for session in targets { session.push(change.entry) }
     }
 }
