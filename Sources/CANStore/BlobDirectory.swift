@@ -25,7 +25,11 @@ struct BlobDirectory: Sendable {
     func install(upload path: String, as hash: String) throws {
         let target = self.path(for: hash)
         let shard = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: shard, withIntermediateDirectories: true)
+        if mkdir(shard, 0o755) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            unlink(path)
+            throw CANStoreError.fault("could not create directory \(shard): \(reason)")
+        }
         guard rename(path, target) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(path)

@@ -4,8 +4,8 @@ import NIOCore
 import NIOPosix
 
 /// A temporary file receiving one upload. Bytes are gathered into large buffers; each full buffer is hashed
-/// on the request's task and written with `pwrite` on NIO's blocking-I/O pool while the next one fills, so
-/// parsing, hashing and the kernel's copy into the page cache run side by side.
+/// on the request's task and written with `pwrite` on NIO's blocking-I/O pool (one write after another)
+/// while the next one fills, so parsing, hashing and the kernel's copy into the page cache run side by side.
 ///
 /// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
 final class UploadFile {
@@ -27,7 +27,7 @@ final class UploadFile {
     private let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
 
     init(directory: URL) throws {
-        path = directory.appendingPathComponent("upload-\(UUID().uuidString)").path
+        path = directory.path + "/upload-" + UUID().uuidString
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
@@ -65,18 +65,45 @@ final class UploadFile {
     /// Writes what is left, makes it durable, closes the file and returns the content's hash.
     /// The file stays on disk for the caller to install or discard.
     func finish() async throws -> String {
-        submit()
-        while !inFlight.isEmpty { try await completeOldestWrite() }
-        let descriptor = self.descriptor
-        let path = self.path
-        try await threadPool.runIfActive {
-            guard fsync(descriptor) == 0 else {
-                throw CANStoreError.fault("could not sync upload file \(path): \(String(cString: strerror(errno)))")
+        let (descriptor, path) = (self.descriptor, self.path)
+        if inFlight.isEmpty {
+            // Everything is still in the one buffer (a small upload): write and sync it in one job.
+            let (buffer, offset) = (active, size)
+            buffer.withUnsafeReadableBytes { hasher.update($0) }
+            size += Int64(buffer.readableBytes)
+            try await threadPool.runIfActive {
+                try Self.write(buffer, to: descriptor, at: offset, path: path)
+                try Self.sync(descriptor, path: path)
             }
+        } else {
+            submit()
+            while !inFlight.isEmpty { try await completeOldestWrite() }
+            try await threadPool.runIfActive { try Self.sync(descriptor, path: path) }
         }
         close(descriptor)
         self.descriptor = -1
         return hasher.finalizeHex()
+    }
+
+    private static func sync(_ descriptor: Int32, path: String) throws {
+        guard fsync(descriptor) == 0 else {
+            throw CANStoreError.fault("could not sync upload file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func write(_ buffer: ByteBuffer, to descriptor: Int32, at offset: Int64, path: String) throws {
+        try buffer.withUnsafeReadableBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written,
+                                    off_t(offset) + off_t(written))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw CANStoreError.fault("could not write upload file \(path): \(String(cString: strerror(errno)))")
+                }
+                written += result
+            }
+        }
     }
 
     /// Drops the upload and its file, once writes still in flight have finished with the descriptor.
@@ -95,19 +122,12 @@ final class UploadFile {
         guard active.readableBytes > 0 else { return }
         let buffer = active
         buffer.withUnsafeReadableBytes { hasher.update($0) }
-        let (descriptor, offset, path) = (self.descriptor, size, self.path)
-        let write = threadPool.runIfActive(eventLoop: eventLoop) {
-            try buffer.withUnsafeReadableBytes { bytes in
-                var written = 0
-                while written < bytes.count {
-                    let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written,
-                                        off_t(offset) + off_t(written))
-                    if result < 0 {
-                        if errno == EINTR { continue }
-                        throw CANStoreError.fault("could not write upload file \(path): \(String(cString: strerror(errno)))")
-                    }
-                    written += result
-                }
+        let (descriptor, offset, path, threadPool) = (self.descriptor, size, self.path, self.threadPool)
+        // Each write starts after the one before: writes to one file in parallel only contend for its lock.
+        let previous = inFlight.last?.write ?? eventLoop.makeSucceededVoidFuture()
+        let write = previous.flatMap { [eventLoop] in
+            threadPool.runIfActive(eventLoop: eventLoop) {
+                try Self.write(buffer, to: descriptor, at: offset, path: path)
             }
         }
         size += Int64(buffer.readableBytes)

@@ -26,6 +26,8 @@ public final class Announcer: Service, Sendable {
     private let newLibrariesContinuation: AsyncStream<UUID>.Continuation
 
     static let pageSize = 1000
+    /// How long the fast poll waits after a page with changes before asking for the next one.
+    static let burstPause: Duration = .milliseconds(10)
 
     public init(client: CANClient, libraries: LibraryRegistry, documents: DocumentStore, cursors: CursorStore,
                 author: SigningKey, clock: EntryClock, pollIntervalSeconds: Int, fullScanIntervalSeconds: Int,
@@ -91,10 +93,15 @@ public final class Announcer: Service, Sendable {
                 try announce(page.assets, cursor: newest > since ? (cursorName, newest) : nil)
                 return newest > since
             } ?? false
-            // Poll again at once only when the cursor moved: the next request continues after it
-            // (or is held as a long poll). Anything else waits out the interval, so a service that
-            // answers at once, ignores `since_seq` or has no `seq` is polled once per interval.
-            if advanced { continue }
+            // Poll again soon only when the cursor moved: the next request continues after it (or is
+            // held as a long poll). The short pause lets a burst of ingests come back as one page,
+            // announced in one transaction, instead of one request and one commit per asset. Anything
+            // else waits out the interval, so a service that answers at once, ignores `since_seq` or
+            // has no `seq` is polled once per interval.
+            if advanced {
+                try? await Task.sleep(for: Self.burstPause)
+                continue
+            }
             let remaining = pollInterval - (ContinuousClock.now - started)
             if remaining > .zero { try? await Task.sleep(for: remaining) }
         }
