@@ -65,11 +65,11 @@ final class AssetStore: Sendable {
     private func pageNow(_ query: AssetQuery) throws -> (AssetPage, Int64) {
         try readNow { db in
             let (filter, arguments) = query.filter
-            let total = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM assets \(filter)", arguments: arguments) ?? 0
+            let total = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM assets \(filter)"), arguments: arguments) ?? 0
             var pageArguments = arguments
             pageArguments += [query.limit, query.offset]
             let assets = try Row.fetchAll(
-                db, sql: "SELECT \(AssetRow.columns) FROM assets \(filter) \(query.order) LIMIT ? OFFSET ?",
+                db.cachedStatement(sql: "SELECT \(AssetRow.columns) FROM assets \(filter) \(query.order) LIMIT ? OFFSET ?"),
                 arguments: pageArguments
             ).map(AssetRow.asset(from:))
             let counter = try AssetRow.currentSeq(db)

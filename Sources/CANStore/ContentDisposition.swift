@@ -6,8 +6,8 @@ struct ContentDisposition: Equatable {
     init(_ header: String) {
         for parameter in Self.split(header).dropFirst() {
             guard let equals = parameter.firstIndex(of: "=") else { continue }
-            let key = parameter[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = Self.unquote(parameter[parameter.index(after: equals)...].trimmingCharacters(in: .whitespaces))
+            let key = parameter[..<equals].trimmingWhitespace().lowercased()
+            let value = Self.unquote(parameter[parameter.index(after: equals)...].trimmingWhitespace())
             switch key {
             case "name": name = value
             case "filename": filename = value

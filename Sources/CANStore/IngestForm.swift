@@ -23,7 +23,7 @@ struct IngestForm {
         self.upload = upload
         self.hash = hash
         func last(_ name: String) -> String? {
-            guard let value = fields[name]?.last?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty
+            guard let value = fields[name]?.last?.trimmingWhitespace(), !value.isEmpty
             else { return nil }
             return value
         }
@@ -62,7 +62,7 @@ struct IngestForm {
     static func tags(_ values: [String]) -> [String] {
         var seen = Set<String>()
         return values.flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 }

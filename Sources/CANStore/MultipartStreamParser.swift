@@ -139,8 +139,8 @@ struct MultipartStreamParser {
             guard let colon = line.firstIndex(of: ":") else {
                 throw SyntaxError(description: "malformed multipart header line '\(line.prefix(100))'")
             }
-            return (String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                    String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            return (String(line[..<colon]).trimmingWhitespace(),
+                    String(line[line.index(after: colon)...]).trimmingWhitespace())
         }
     }
 }

@@ -2,6 +2,7 @@ import CANModel
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A temporary file receiving one upload. Bytes are gathered into large buffers; each full buffer is hashed
 /// on the request's task and written with `pwrite` on NIO's blocking-I/O pool (one write after another)
@@ -15,6 +16,8 @@ final class UploadFile {
     /// The first buffer starts small and grows as bytes arrive, so a small upload never touches a full buffer.
     static let initialCapacity = 64 << 10
     static let maxBuffersInFlight = 2
+    /// Numbers this process's uploads; the directory lock keeps other processes out of the directory.
+    private static let uploadCount = Atomic<Int>(0)
 
     let path: String
     private(set) var size: Int64 = 0
@@ -27,7 +30,7 @@ final class UploadFile {
     private let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
 
     init(directory: URL) throws {
-        path = directory.path + "/upload-" + UUID().uuidString
+        path = directory.path + "/upload-\(getpid())-\(Self.uploadCount.add(1, ordering: .relaxed).newValue)"
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
