@@ -97,16 +97,15 @@ public final class CANClient: Sendable {
     }
 
     /// `POST /ingest` of content already in memory: for small assets only (a large one should be
-    /// streamed from a file with `ingest(fileAt:)`).
-    public func ingest(bytes: [UInt8], filename: String, options: IngestOptions) async throws -> Asset {
+    /// streamed from a file with `ingest(fileAt:)`). The content is sent as it is, not copied.
+    public func ingest(bytes: ByteBuffer, filename: String, options: IngestOptions) async throws -> Asset {
         let form = MultipartForm()
-        var buffer = form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
-                                 mimeType: options.mimeType ?? "application/octet-stream")
-        buffer.writeBytes(bytes)
-        var suffix = form.suffix
-        buffer.writeBuffer(&suffix)
-        let body = buffer
-        return try await post(form: form) { .bytes(body) }
+        let parts = BufferChunks(buffers: [
+            form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
+                        mimeType: options.mimeType ?? "application/octet-stream"),
+            bytes, form.suffix,
+        ])
+        return try await post(form: form) { .stream(parts, length: .known(Int64(parts.byteCount))) }
     }
 
     private func ingest(fileAt path: String, size fileSize: Int64, available: (@Sendable (Int64) async throws -> Void)?,

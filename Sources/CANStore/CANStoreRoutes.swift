@@ -92,7 +92,7 @@ struct CANStoreRoutes: Sendable {
 
     /// Content up to this size is read in one go and sent as one buffer: streaming it would cost more
     /// hops to the I/O threads than the bytes themselves.
-    static let readWholeLimit: Int64 = 256 << 10
+    static let readWholeLimit: Int64 = 1 << 20
 
     /// The whole file at `path`, read in one job on NIO's blocking-I/O pool.
     private static func read(_ path: String, size: Int64) async throws -> ByteBuffer {

@@ -13,9 +13,9 @@ final class UploadFile {
     /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
     /// receiving several uploads at once stays within its memory budget.
     static let bufferCapacity = 1 << 20
-    /// The first buffer starts small and grows as bytes arrive, so a small upload never touches a full buffer.
-    static let initialCapacity = 64 << 10
     static let maxBuffersInFlight = 2
+    /// A small upload fits in its first buffer; a larger one moves to a pooled full-size buffer.
+    static let firstBufferCapacity = 64 << 10
     /// Numbers this process's uploads; the directory lock keeps other processes out of the directory.
     private static let uploadCount = Atomic<Int>(0)
 
@@ -24,7 +24,6 @@ final class UploadFile {
     private var descriptor: Int32
     private let hasher = SHA256Hasher()
     private var active: ByteBuffer
-    private var spare: [ByteBuffer] = []
     private var inFlight: [(buffer: ByteBuffer, write: EventLoopFuture<Void>)] = []
     private let threadPool = NIOThreadPool.singleton
     private let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
@@ -35,7 +34,7 @@ final class UploadFile {
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
         }
-        active = ByteBufferAllocator().buffer(capacity: Self.initialCapacity)
+        active = ByteBufferAllocator().buffer(capacity: Self.firstBufferCapacity)
     }
 
     deinit {
@@ -51,6 +50,11 @@ final class UploadFile {
     /// Copies `bytes` into the current buffer, handing full buffers to the writer.
     func append(_ bytes: ByteBuffer) {
         var bytes = bytes
+        if active.capacity < Self.bufferCapacity, active.readableBytes + bytes.readableBytes > active.capacity {
+            var full = BufferPool.uploads.take()
+            full.writeImmutableBuffer(active)
+            active = full
+        }
         while bytes.readableBytes > 0 {
             let count = min(bytes.readableBytes, Self.bufferCapacity - active.readableBytes)
             active.writeImmutableBuffer(bytes.readSlice(length: count)!)
@@ -72,15 +76,19 @@ final class UploadFile {
         if inFlight.isEmpty {
             // Everything is still in the one buffer (a small upload): write and sync it in one job.
             let (buffer, offset) = (active, size)
+            active = ByteBuffer()
             buffer.withUnsafeReadableBytes { hasher.update($0) }
             size += Int64(buffer.readableBytes)
             try await threadPool.runIfActive {
                 try Self.write(buffer, to: descriptor, at: offset, path: path)
                 try Self.sync(descriptor, path: path)
             }
+            BufferPool.uploads.give(buffer)
         } else {
-            submit()
+            submit(last: true)
             while !inFlight.isEmpty { try await completeOldestWrite() }
+            BufferPool.uploads.give(active)
+            active = ByteBuffer()
             try await threadPool.runIfActive { try Self.sync(descriptor, path: path) }
         }
         close(descriptor)
@@ -111,9 +119,10 @@ final class UploadFile {
 
     /// Drops the upload and its file, once writes still in flight have finished with the descriptor.
     func discard() async {
-        let pending = inFlight.map(\.write)
+        let pending = inFlight
         inFlight = []
-        try? await EventLoopFuture.andAllComplete(pending, on: eventLoop).get()
+        try? await EventLoopFuture.andAllComplete(pending.map(\.write), on: eventLoop).get()
+        for (buffer, _) in pending { BufferPool.uploads.give(buffer) }
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1
@@ -121,7 +130,8 @@ final class UploadFile {
         unlink(path)
     }
 
-    private func submit() {
+    /// Hands the current buffer to the writer; `last`: no more bytes follow, so no new buffer is taken.
+    private func submit(last: Bool = false) {
         guard active.readableBytes > 0 else { return }
         let buffer = active
         buffer.withUnsafeReadableBytes { hasher.update($0) }
@@ -135,13 +145,12 @@ final class UploadFile {
         }
         size += Int64(buffer.readableBytes)
         inFlight.append((buffer, write))
-        active = spare.popLast() ?? ByteBufferAllocator().buffer(capacity: Self.bufferCapacity)
+        active = last ? ByteBuffer() : BufferPool.uploads.take()
     }
 
     private func completeOldestWrite() async throws {
-        var (buffer, write) = inFlight.removeFirst()
+        let (buffer, write) = inFlight.removeFirst()
         try await write.get()
-        buffer.clear()
-        spare.append(buffer)
+        BufferPool.uploads.give(buffer)
     }
 }

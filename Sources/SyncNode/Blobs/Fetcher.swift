@@ -2,6 +2,7 @@ import CANClient
 import CANModel
 import Foundation
 import Logging
+import NIOCore
 import PluginHost
 import ServiceLifecycle
 import Synchronization
@@ -220,20 +221,20 @@ final class Fetcher: Service, Sendable {
     }
 
     /// Assets up to this size are downloaded into memory, checked, and ingested in one request: a
-    /// partial file would cost more than a repeated download after a restart.
-    static let inMemoryLimit: UInt64 = 256 << 10
+    /// partial file (one more copy of every byte through the page cache) would cost more than a
+    /// repeated download after a restart. With `maxConcurrent` downloads this bounds the memory held.
+    static let inMemoryLimit: UInt64 = 1 << 20
 
     /// Downloads a small asset into memory, checks its SHA-256 and ingests it.
     private func downloadAndIngestInMemory(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
         let manifest = entry.manifest
         let hasher = SHA256Hasher()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(manifest.size))
+        var bytes = ByteBufferAllocator().buffer(capacity: Int(manifest.size))
         meter.begin(hash: manifest.hashHex, library: library, totalBytes: manifest.size, resumedAt: 0)
         meter.source(manifest.hashHex, peer: connection.peer)
         try await receive(entry, library: library, from: connection, offset: 0) { chunk in
             hasher.update(chunk)
-            bytes.append(contentsOf: chunk)
+            bytes.writeBytes(chunk)
         }
         let actual = hasher.finalizeHex()
         guard actual == manifest.hashHex else {
