@@ -6,7 +6,7 @@ import Synchronization
 /// taken from here was filled before, so its pages are already there.
 final class BufferPool: Sendable {
     /// Shared by every upload of the process.
-    static let uploads = BufferPool(capacity: UploadFile.bufferCapacity, keep: 6)
+    static let uploads = BufferPool(capacity: UploadFile.bufferCapacity, keep: 4)
 
     let capacity: Int
     let keep: Int

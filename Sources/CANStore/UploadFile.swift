@@ -13,7 +13,7 @@ final class UploadFile {
     /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
     /// receiving several uploads at once stays within its memory budget.
     static let bufferCapacity = 1 << 20
-    static let maxBuffersInFlight = 2
+    static let maxBuffersInFlight = 1
     /// A small upload fits in its first buffer; a larger one moves to a pooled full-size buffer.
     static let firstBufferCapacity = 64 << 10
     /// Numbers this process's uploads; the directory lock keeps other processes out of the directory.
