@@ -161,7 +161,7 @@ enum DishonestPeer {
 
     /// The built QUIC plugin, loaded and started on a free loopback port with this identity
     /// (libsodium's 64-byte secret key: seed ‖ public key).
-    private static func startTransport(secretKey: [UInt8]) throws -> PeerTransport {
+    static func startTransport(secretKey: [UInt8]) throws -> PeerTransport {
         let plugin = try PluginLoader.load(path: BuildProducts.plugin("QuicTransport"))
         let identity = NodeIdentityView(nodeID: NodeID(bytes: Array(secretKey[32..<64])), secretKey: secretKey,
                                         syncPassphrase: "", dataDirectory: FileManager.default.temporaryDirectory.path)
@@ -179,7 +179,7 @@ enum DishonestPeer {
     }
 
     /// The first stream `streams` yields within `timeout`, or nil.
-    private static func first(of streams: AsyncStream<PeerStream>, within timeout: TimeInterval) async -> PeerStream? {
+    static func first(of streams: AsyncStream<PeerStream>, within timeout: TimeInterval) async -> PeerStream? {
         await withTaskGroup(of: PeerStream?.self) { group in
             group.addTask {
                 var iterator = streams.makeAsyncIterator()
@@ -253,7 +253,7 @@ enum DishonestPeer {
 
     /// Plays one side of a sync stream without checking anything, until the node ends the
     /// stream or `window` passes (the stream is left open).
-    private static func run(on stream: PeerStream, opening library: UUID?, me: PublicKey, node: PublicKey,
+    static func run(on stream: PeerStream, opening library: UUID?, me: PublicKey, node: PublicKey,
                             keys: LibraryKeys, window: TimeInterval) async throws -> Session {
         var session = Session()
         let nonce = Bytes32.random()

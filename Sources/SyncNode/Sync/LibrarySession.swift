@@ -16,6 +16,8 @@ final class LibrarySession: Sendable {
     private let engine: SyncEngine
     /// The reconciliation round in progress, if any.
     private let reconciler = Mutex<Reconciler?>(nil)
+    /// Set by `close()`: this node ended the session on purpose.
+    private let closing = Mutex(false)
     private let logger: Logger
 
     static let roundInterval: Duration = .seconds(30)
@@ -28,15 +30,28 @@ final class LibrarySession: Sendable {
         self.logger = logger
     }
 
+    /// How a session ended, which decides whether its opener tries again.
+    enum Ending: Equatable {
+        /// Never admitted: the handshake failed, or another session already syncs this library with this peer.
+        case refused
+        /// This node closed it (the library was removed, or a preferred session replaced it).
+        case closed
+        /// The stream failed or ended after the session was admitted, while nobody meant it to.
+        case lost
+    }
+
     /// Runs the session until the stream ends. `library` is set for the side that opened it.
-    func run(opening library: Library?) async {
+    @discardableResult
+    func run(opening library: Library?) async -> Ending {
         var messages = frames.messages().makeAsyncIterator()
+        var admitted = false
         do {
             let (id, keys) = try await handshake(opening: library, messages: &messages)
             guard engine.register(self, library: id) else {
                 frames.finish()
-                return
+                return .refused
             }
+            admitted = true
             defer { engine.unregister(self, library: id) }
             logger.debug("sync session with \(peer.short) for library \(id) authenticated")
             let rounds = Task { [weak self] in
@@ -57,9 +72,12 @@ final class LibrarySession: Sendable {
             logger.debug("sync session with \(peer.short) ended: \(error)")
         }
         frames.finish()
+        guard admitted else { return .refused }
+        return closing.withLock { $0 } ? .closed : .lost
     }
 
     func close() {
+        closing.withLock { $0 = true }
         frames.finish()
         frames.stream.reset(code: 0)
     }

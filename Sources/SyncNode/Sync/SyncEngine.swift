@@ -50,16 +50,33 @@ final class SyncEngine: Sendable {
         ended.forEach { $0.close() }
     }
 
+    /// Opens a session for `library` on `connection`, and opens it again, backing off, whenever it
+    /// is lost while the connection stays up and the library is still here.
     func open(_ library: Library, on connection: PeerConnection) {
         Task {
-            do {
-                let stream = try await connection.openStream(protocol: ProtocolNames.sync)
-                await LibrarySession(stream: stream, initiator: localNode, engine: self, logger: logger).run(opening: library)
-            } catch {
-                logger.debug("could not open a sync stream to \(connection.peer.short): \(error)")
+            var delay = Self.firstReopenDelay
+            while !connection.isClosed {
+                let started = ContinuousClock.now
+                let ending: LibrarySession.Ending
+                do {
+                    let stream = try await connection.openStream(protocol: ProtocolNames.sync)
+                    ending = await LibrarySession(stream: stream, initiator: localNode, engine: self, logger: logger)
+                        .run(opening: library)
+                } catch {
+                    logger.debug("could not open a sync stream to \(connection.peer.short): \(error)")
+                    ending = .lost
+                }
+                guard ending == .lost, !connection.isClosed, libraries.active(library.id) != nil else { return }
+                if ContinuousClock.now - started > Self.maxReopenDelay * 2 { delay = Self.firstReopenDelay }
+                logger.info("sync session with node \(connection.peer.short) for library \(library.name) was lost; reopening in \(delay)")
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, Self.maxReopenDelay)
             }
         }
     }
+
+    static let firstReopenDelay: Duration = .milliseconds(500)
+    static let maxReopenDelay: Duration = .seconds(30)
 
     /// Serves a sync stream the peer opened.
     func accept(_ stream: PeerStream) async {
