@@ -6,9 +6,13 @@ struct BlobDirectory: Sendable {
     let root: URL
     var blobsURL: URL { root.appendingPathComponent("blobs", isDirectory: true) }
     var temporaryURL: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+    /// `blobsURL` as a path ending in "/": every request builds a content path from it, and string
+    /// concatenation costs a fraction of `URL.appendingPathComponent`.
+    private let blobsPrefix: String
 
     init(root: URL) throws {
         self.root = root
+        blobsPrefix = root.appendingPathComponent("blobs", isDirectory: true).path + "/"
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: blobsURL, withIntermediateDirectories: true)
         try fileManager.createDirectory(at: temporaryURL, withIntermediateDirectories: true)
@@ -16,24 +20,27 @@ struct BlobDirectory: Sendable {
 
     /// Where the content with this (normalised) hash lives.
     func path(for hash: String) -> String {
-        blobsURL.appendingPathComponent(String(hash.prefix(2)), isDirectory: true)
-            .appendingPathComponent(hash).path
+        blobsPrefix + hash.prefix(2) + "/" + hash
+    }
+
+    /// The shard directory `path(for: hash)` lives in.
+    private func shard(for hash: String) -> String {
+        blobsPrefix + hash.prefix(2)
     }
 
     /// Moves a finished upload into place with one rename; a file already there has the same bytes, so
     /// replacing it is harmless.
-    func install(upload path: String, as hash: String) throws {
-        let target = self.path(for: hash)
-        let shard = (target as NSString).deletingLastPathComponent
-        if mkdir(shard, 0o755) != 0 && errno != EEXIST {
+    func install(upload: String, as hash: String) throws {
+        let (target, directory) = (path(for: hash), shard(for: hash))
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             let reason = String(cString: strerror(errno))
-            unlink(path)
-            throw CANStoreError.fault("could not create directory \(shard): \(reason)")
+            unlink(upload)
+            throw CANStoreError.fault("could not create directory \(directory): \(reason)")
         }
-        guard rename(path, target) == 0 else {
+        guard rename(upload, target) == 0 else {
             let reason = String(cString: strerror(errno))
-            unlink(path)
-            throw CANStoreError.fault("could not move upload \(path) to \(target): \(reason)")
+            unlink(upload)
+            throw CANStoreError.fault("could not move upload \(upload) to \(target): \(reason)")
         }
     }
 
