@@ -81,7 +81,7 @@ final class Fetcher: Service, Sendable {
         guard free > 0 else { return }
         let missing: [(libraryID: UUID, hash: String)]
         do {
-            missing = try documents.missingBlobs(limit: maxConcurrent + 16)
+            missing = try documents.missingBlobs(limit: free + 64)
         } catch {
             logger.warning("fetcher could not read the documents: \(error)")
             return
