@@ -14,7 +14,7 @@ import SyncProtocol
 ///
 /// Downloads go to a partial file under the data directory and resume from its length after a
 /// restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
-/// last from then on. Several downloads run at once, bounded.
+/// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, bounded.
 final class Fetcher: Service, Sendable {
     private let client: CANClient
     private let documents: DocumentStore
@@ -26,7 +26,7 @@ final class Fetcher: Service, Sendable {
     private let maxConcurrent: Int
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
-    private let state = Mutex<(inFlight: Set<String>, retries: [String: (attempts: Int, after: Date)], penalties: [NodeID: Int])>(([], [:], [:]))
+    private let state = Mutex<(inFlight: Set<String>, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>(([], [:], ProviderPenalties()))
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
@@ -114,7 +114,7 @@ final class Fetcher: Service, Sendable {
                 return
             }
             let partial = partialDirectory.appendingPathComponent("\(hash).part")
-            let providers = engine.peers(of: library).sorted { penalty($0) < penalty($1) }
+            let providers = state.withLock { $0.penalties.ordered(engine.peers(of: library)) }
             var failures: [String] = []
             for provider in providers {
                 guard let connection = connections(provider) else { continue }
@@ -123,11 +123,11 @@ final class Fetcher: Service, Sendable {
                     state.withLock { _ = $0.retries.removeValue(forKey: hash) }
                     return
                 } catch let error as VerificationError {
-                    state.withLock { $0.penalties[provider, default: 0] += 10 }
+                    state.withLock { $0.penalties.add(ProviderPenalties.corruption, to: provider) }
                     failures.append("\(provider.short): \(error)")
                     logger.warning("discarded bytes of \(hash) from node \(provider.short): \(error)")
                 } catch {
-                    state.withLock { $0.penalties[provider, default: 0] += 1 }
+                    state.withLock { $0.penalties.add(ProviderPenalties.failure, to: provider) }
                     failures.append("\(provider.short): \(error)")
                 }
             }
@@ -143,10 +143,6 @@ final class Fetcher: Service, Sendable {
             if attempts == 1 || attempts % 8 == 0 { logger.info("could not fetch \(hash) yet (attempt \(attempts)): \(error)") }
         }
         meter.end(hash)
-    }
-
-    private func penalty(_ peer: NodeID) -> Int {
-        state.withLock { $0.penalties[peer] ?? 0 }
     }
 
     /// Appends the missing tail of the asset to `partial`, hashing as it writes (a resumed file's
