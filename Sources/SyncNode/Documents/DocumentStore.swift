@@ -7,7 +7,7 @@ import SyncProtocol
 /// An entry replaces the stored one only when it wins the deterministic conflict order, so every
 /// node that has seen the same entries holds the same document.
 public final class DocumentStore: Sendable {
-    /// What `apply` did with an entry.
+    /// What `DocumentTransaction.apply` did with an entry.
     public enum Outcome: Sendable, Equatable {
         case inserted, replaced, unchanged
     }
@@ -29,13 +29,6 @@ public final class DocumentStore: Sendable {
     /// Calls `observer` after every transaction that changed a document, with its changes in order.
     public func observe(_ observer: @escaping @Sendable ([Change]) -> Void) {
         observers.withLock { $0.append(observer) }
-    }
-
-    /// Stores `entry` in library `libraryID` unless the stored entry for its hash wins over it.
-    /// `source` is the peer it came from, nil for this node's own entries.
-    @discardableResult
-    public func apply(_ entry: SyncEntry, to libraryID: UUID, from source: PublicKey? = nil) throws -> Outcome {
-        try transaction { try $0.apply(entry, to: libraryID, from: source) }
     }
 
     /// Runs `body` in one write transaction, then tells the observers what it changed. Many entries
@@ -172,6 +165,7 @@ public struct DocumentTransaction {
     }
 
     /// Stores `entry` in library `libraryID` unless the stored entry for its hash wins over it.
+    /// `source` is the peer it came from, nil for this node's own entries.
     @discardableResult
     public mutating func apply(_ entry: SyncEntry, to libraryID: UUID, from source: PublicKey? = nil) throws -> DocumentStore.Outcome {
         let id = libraryID.uuidString.lowercased()

@@ -14,10 +14,6 @@ public final class CursorStore: Sendable {
         }
     }
 
-    public func set(_ name: String, _ value: Int64) throws {
-        try database.pool.write { db in try Self.set(name, value, in: db) }
-    }
-
     /// Sets the cursor inside a write transaction already open, so it commits with what it marks.
     public static func set(_ name: String, _ value: Int64, in db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO cursor (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
