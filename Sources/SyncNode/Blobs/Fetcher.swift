@@ -114,7 +114,8 @@ final class Fetcher: Service, Sendable {
                 return
             }
             let partial = partialDirectory.appendingPathComponent("\(hash).part")
-            let providers = state.withLock { $0.penalties.ordered(engine.peers(of: library)) }
+            let peers = engine.peers(of: library)
+            let providers = state.withLock { $0.penalties.ordered(peers) }
             var failures: [String] = []
             for provider in providers {
                 guard let connection = connections(provider) else { continue }

@@ -63,6 +63,7 @@ final class SyncEngine: Sendable {
                     ending = await LibrarySession(stream: stream, initiator: localNode, engine: self, logger: logger)
                         .run(opening: library)
                 } catch {
+                    // No stream on a live connection (the peer's stream limit, say): worth another try, like a lost session.
                     logger.debug("could not open a sync stream to \(connection.peer.short): \(error)")
                     ending = .lost
                 }
