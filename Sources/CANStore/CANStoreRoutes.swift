@@ -10,7 +10,6 @@ struct CANStoreRoutes: Sendable {
 
     let registry: StoreRegistry
     let configuration: CANStoreConfiguration
-    let fileIO = FileIO()
 
     func register(on router: Router<BasicRequestContext>) {
         let api = router.group(RouterPath(Self.basePath)).group(":index")
@@ -71,50 +70,20 @@ struct CANStoreRoutes: Sendable {
         let path = store.blobs.path(for: hash)
         var headers: HTTPFields = [.contentType: asset.mimeType, .acceptRanges: "bytes", .eTag: "\"\(hash)\""]
         switch ByteRange(header: request.headers[.range], size: asset.size) {
-        case .whole where asset.size <= Self.readWholeLimit:
+        case .whole where asset.size <= BlobReader.wholeLimit:
             headers[.contentLength] = String(asset.size)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: try await Self.read(path, size: asset.size)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: try await BlobReader.whole(path, size: asset.size)))
         case .whole:
             headers[.contentLength] = String(asset.size)
-            return Response(status: .ok, headers: headers, body: try await fileIO.loadFile(path: path, context: context))
+            return Response(status: .ok, headers: headers, body: BlobReader.stream(path, range: 0...(asset.size - 1)))
         case .partial(let range):
             headers[.contentLength] = String(range.count)
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(asset.size)"
-            let body = try await fileIO.loadFile(
-                path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
-            return Response(status: .partialContent, headers: headers, body: body)
+            return Response(status: .partialContent, headers: headers, body: BlobReader.stream(path, range: range))
         case .unsatisfiable:
             return JSONResponse.error(
                 .rangeNotSatisfiable, "range '\(request.headers[.range] ?? "")' is outside asset \(hash) of \(asset.size) bytes",
                 headers: [.contentRange: "bytes */\(asset.size)"])
-        }
-    }
-
-    /// Content up to this size is read in one go and sent as one buffer: streaming it would cost more
-    /// hops to the I/O threads than the bytes themselves.
-    static let readWholeLimit: Int64 = 1 << 20
-
-    /// The whole file at `path`, read in one job on NIO's blocking-I/O pool.
-    private static func read(_ path: String, size: Int64) async throws -> ByteBuffer {
-        try await NIOThreadPool.singleton.runIfActive {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                throw CANStoreError.fault("could not open \(path): \(String(cString: strerror(errno)))")
-            }
-            defer { close(descriptor) }
-            var buffer = ByteBufferAllocator().buffer(capacity: Int(size))
-            while buffer.readableBytes < Int(size) {
-                let (offset, wanted) = (buffer.readableBytes, Int(size) - buffer.readableBytes)
-                let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { bytes in
-                    let result = pread(descriptor, bytes.baseAddress, wanted, off_t(offset))
-                    guard result >= 0 else {
-                        throw CANStoreError.fault("could not read \(path): \(String(cString: strerror(errno)))")
-                    }
-                    return result
-                }
-                guard count > 0 else { throw CANStoreError.fault("\(path) is shorter than its recorded \(size) bytes") }
-            }
-            return buffer
         }
     }
 

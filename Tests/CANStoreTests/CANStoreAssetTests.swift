@@ -56,6 +56,11 @@ final class CANStoreAssetTests: CANStoreTestCase {
         try await client.download(asset.hash, range: .closed(100, 199), to: partialHandle)
         try partialHandle.close()
         XCTAssertEqual(Array(try Data(contentsOf: partial)), Array(bytes[100...199]))
+
+        // A long range is streamed in chunks: one that starts and ends inside chunks comes back whole.
+        let (long, longBytes) = try await downloadAll(asset.hash, range: .closed(65_000, 2_400_000))
+        XCTAssertEqual(long.status, 206)
+        XCTAssertEqual(longBytes, Array(bytes[65_000...2_400_000]))
     }
 
     func testBadHashesAre400AndUnknownAssetsAre404() async throws {
