@@ -48,10 +48,11 @@ final class BlobProvider: Sendable {
             let remaining = entry.manifest.size - min(request.offset, entry.manifest.size)
             batch.reserveCapacity(batch.count + Int(min(remaining, UInt64(Self.writeSize))))
             for try await chunk in download.body {
-                batch.append(contentsOf: chunk.readableBytesView)
-                if batch.count >= Self.writeSize {
+                // Sent before it would outgrow its capacity: a grown batch would double its memory.
+                if batch.count + chunk.readableBytes > batch.capacity {
                     try await send(&batch, on: stream, to: peer, headerBytes: &headerBytes, counting: &sent)
                 }
+                batch.append(contentsOf: chunk.readableBytesView)
             }
             try await send(&batch, on: stream, to: peer, headerBytes: &headerBytes, counting: &sent)
             try stream.finish()
