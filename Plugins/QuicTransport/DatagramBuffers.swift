@@ -6,7 +6,11 @@ import Glibc
 /// The I/O thread's fixed buffers: a batch of receive slots for recvmmsg, a send area that holds
 /// one GSO batch, and the vectors handed to ngtcp2. Allocated once, used only under the lock.
 final class DatagramBuffers {
-    static let batch = 32
+    /// Receive slots per recvmmsg: 16 slots of up to 64 KiB take 1 MiB a call, far more than one
+    /// pass of the I/O loop consumes, and every slot's pages stay resident once GRO has filled it.
+    static let receiveSlots = 16
+    /// Datagrams per GSO send.
+    static let sendBatch = 32
     /// Largest datagram accepted: also advertised to peers as max_udp_payload_size.
     let maxDatagram: Int
     /// A receive slot holds one message: a datagram, or with UDP GRO a burst of them (up to 64 KiB).
@@ -26,12 +30,12 @@ final class DatagramBuffers {
 
     init(maxPayload: Int) {
         maxDatagram = max(2048, (maxPayload + 64 + 1023) / 1024 * 1024)
-        receive = .allocate(capacity: Self.batch * slotSize)
-        lengths = .allocate(capacity: Self.batch)
-        segments = .allocate(capacity: Self.batch)
-        addresses = .allocate(capacity: Self.batch)
-        addressLengths = .allocate(capacity: Self.batch)
-        sendCapacity = Self.batch * maxPayload
+        receive = .allocate(capacity: Self.receiveSlots * slotSize)
+        lengths = .allocate(capacity: Self.receiveSlots)
+        segments = .allocate(capacity: Self.receiveSlots)
+        addresses = .allocate(capacity: Self.receiveSlots)
+        addressLengths = .allocate(capacity: Self.receiveSlots)
+        sendCapacity = Self.sendBatch * maxPayload
         send = .allocate(capacity: sendCapacity)
         vectors = .allocate(capacity: Self.vectorCount)
         control = .allocate(capacity: Self.controlSize)

@@ -42,7 +42,7 @@ extension QuicEndpoint {
             let batch = events
             events = []
             pendingData.removeAll(keepingCapacity: true)
-            busy = received == DatagramBuffers.batch
+            busy = received == DatagramBuffers.receiveSlots
             lock.unlock()
             for event in batch { event.deliver(to: host) }
             recycle(batch)
@@ -75,7 +75,7 @@ extension QuicEndpoint {
     // MARK: Receiving
 
     private func receiveBatch(now: UInt64) -> Int {
-        let count = Int(quic_shim_recv_batch(socket, io.receive, io.slotSize, DatagramBuffers.batch, io.lengths,
+        let count = Int(quic_shim_recv_batch(socket, io.receive, io.slotSize, DatagramBuffers.receiveSlots, io.lengths,
                                              io.segments, io.addresses, io.addressLengths))
         guard count > 0 else { return 0 }
         for index in 0..<count where io.lengths[index] > 0 {

@@ -46,7 +46,9 @@ struct MultipartStreamParser {
         while try step(emit) {}
         if pending.readableBytes == 0 {
             pending.clear()
-        } else if pending.readerIndex > 1 << 20 {
+        } else if pending.readerIndex > 64 << 10 {
+            // What is left is a possible delimiter's start, a few bytes: moving it to the front keeps
+            // the buffer near one chunk's size instead of growing towards the whole part.
             pending.discardReadBytes()
         }
     }
