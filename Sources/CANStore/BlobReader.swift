@@ -15,13 +15,18 @@ enum BlobReader {
     static let wholeLimit: Int64 = 1 << 20
     static let chunkSize: Int64 = 64 << 10
 
+    /// Content up to this size is read on the request's task: the hop to the I/O pool and back wakes
+    /// two idle threads, which costs more than reading it from the page cache.
+    static let inlineLimit: Int64 = 64 << 10
+
     /// The first `size` bytes of the file at `path`, read in one job.
     static func whole(_ path: String, size: Int64) async throws -> ByteBuffer {
-        try await NIOThreadPool.singleton.runIfActive {
+        let readAll = { @Sendable in
             let descriptor = try open(path)
             defer { close(descriptor) }
             return try read(descriptor, at: 0, count: size, path: path)
         }
+        return size <= inlineLimit ? try readAll() : try await NIOThreadPool.singleton.runIfActive(readAll)
     }
 
     /// A response body streaming `range` of the file at `path`.
