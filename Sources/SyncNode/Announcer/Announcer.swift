@@ -159,20 +159,19 @@ public final class Announcer: Service, Sendable {
     }
 
     /// Updates every library's document for these assets, in one transaction that also records
-    /// which assets the service holds and, with `cursor`, how far the change feed has been read.
+    /// which assets the service holds (in any library or none, so peers' entries for them are not
+    /// downloaded) and, with `cursor`, how far the change feed has been read.
     func announce(_ assets: [Asset], only libraryID: UUID? = nil, cursor: (name: String, value: Int64)? = nil) throws {
         let targets = libraries.all.filter { libraryID == nil || $0.library.id == libraryID }
-        guard !targets.isEmpty || cursor != nil else { return }
+        guard !assets.isEmpty || cursor != nil else { return }
         try documents.transaction { transaction in
             for asset in assets {
                 for target in targets {
                     try announce(asset, to: target, in: &transaction)
                 }
             }
-            if !targets.isEmpty {
-                try transaction.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
-                try transaction.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
-            }
+            try transaction.markLocal(assets.filter { !$0.isDeleted }.map { $0.hash.lowercased() }, true)
+            try transaction.markLocal(assets.filter(\.isDeleted).map { $0.hash.lowercased() }, false)
             if let cursor { try CursorStore.set(cursor.name, cursor.value, in: transaction.db) }
         }
     }

@@ -12,6 +12,9 @@ import SyncProtocol
 /// live entries it lacks from peers that hold the library, verifies their SHA-256 itself, and
 /// ingests them with every field preserved; applies peers' metadata changes and deletions.
 ///
+/// Only entries whose bytes the service lacks are fetched: the announcer records every asset the
+/// service holds, so there is no request to the service first. (An asset ingested there in the
+/// same instant may still be fetched; the service then answers its ingest as a duplicate.)
 /// Downloads go to a partial file under the data directory and resume from its length after a
 /// restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
 /// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, bounded.
@@ -108,11 +111,6 @@ final class Fetcher: Service, Sendable {
     private func fetch(_ entry: SyncEntry, library: UUID) async {
         let hash = entry.manifest.hashHex
         do {
-            if let asset = try? await client.meta(hash), !asset.isDeleted {
-                try documents.markLocal([hash], true)
-                state.withLock { _ = $0.retries.removeValue(forKey: hash) }
-                return
-            }
             let partial = partialDirectory.appendingPathComponent("\(hash).part")
             let peers = engine.peers(of: library)
             let providers = state.withLock { $0.penalties.ordered(peers) }

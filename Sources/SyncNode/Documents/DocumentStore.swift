@@ -124,9 +124,7 @@ public final class DocumentStore: Sendable {
 
     /// Whether this node's CAN Service holds the bytes of `hash`, as far as the node knows.
     public func isLocal(_ hash: String) throws -> Bool {
-        try database.pool.read { db in
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT MAX(local) FROM entry WHERE hash = ?"), arguments: [hash]) ?? false
-        }
+        try database.pool.read { db in try DocumentTransaction.isHeld(db, hash) }
     }
 
     /// The largest entry timestamp stored, so the clock never goes backwards across restarts.
@@ -176,7 +174,7 @@ public struct DocumentTransaction {
             let current = try SyncEntry(decoding: Array(stored))
             guard entry.wins(over: current) else { return .unchanged }
         }
-        let local = try Bool.fetchOne(db.cachedStatement(sql: "SELECT MAX(local) FROM entry WHERE hash = ?"), arguments: [hash]) ?? false
+        let local = try Self.isHeld(db, hash)
         try db.cachedStatement(sql: """
             INSERT INTO entry (library_id, hash, timestamp, author, deleted, size, digest, encoded, local)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -188,11 +186,18 @@ public struct DocumentTransaction {
         return stored == nil ? .inserted : .replaced
     }
 
-    /// Records whether this node's CAN Service holds the bytes of these hashes.
+    /// Records whether this node's CAN Service holds the bytes of these hashes, for the entries
+    /// that name them now and for those that come later.
     public func markLocal(_ hashes: some Collection<String>, _ local: Bool) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE entry SET local = ? WHERE hash = ? AND local != ?")
+        let entries = try db.cachedStatement(sql: "UPDATE entry SET local = ? WHERE hash = ? AND local != ?")
+        let held = try db.cachedStatement(sql: local ? "INSERT OR IGNORE INTO held (hash) VALUES (?)" : "DELETE FROM held WHERE hash = ?")
         for hash in hashes {
-            try statement.execute(arguments: [local, hash, local])
+            try entries.execute(arguments: [local, hash, local])
+            try held.execute(arguments: [hash])
         }
+    }
+
+    fileprivate static func isHeld(_ db: Database, _ hash: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM held WHERE hash = ?)"), arguments: [hash]) ?? false
     }
 }

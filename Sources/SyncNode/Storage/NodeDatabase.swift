@@ -63,6 +63,15 @@ public final class NodeDatabase: Sendable {
             // each ask scans and sorts the whole entry table.
             try db.execute(sql: "CREATE INDEX entry_missing ON entry(size) WHERE deleted = 0 AND local = 0")
         }
+        migrator.registerMigration("v3: the hashes this node's CAN Service holds") { db in
+            // Every live asset the announcer has seen in the service, in a library or not, so a peer's
+            // entry for one of them is never downloaded. Until the next full scan it starts from the
+            // entries already marked local.
+            try db.execute(sql: """
+                CREATE TABLE held (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+                INSERT OR IGNORE INTO held SELECT DISTINCT hash FROM entry WHERE local = 1;
+                """)
+        }
         return migrator
     }
 }
