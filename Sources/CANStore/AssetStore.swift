@@ -37,12 +37,6 @@ final class AssetStore: Sendable {
         try database.read(block)
     }
 
-    /// Writes on the calling thread too: a transaction here is a few statements and a commit, and GRDB's
-    /// async `write` resumes the caller on another thread, waking an idle one on each side.
-    private func writeNow<T>(_ block: (Database) throws -> T) throws -> T {
-        try database.write(block)
-    }
-
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Reading
@@ -109,7 +103,7 @@ final class AssetStore: Sendable {
         let (tags, uploadPath, blobs) = (form.tags, form.upload.path, self.blobs)
         let asset: Asset
         do {
-            asset = try writeNow { db -> Asset in
+            asset = try await database.write { db -> Asset in
                 if let existing = try AssetRow.fetch(db, hash: hash), !existing.isDeleted {
                     return try Self.merge(db, existing, tags: tags)
                 }
@@ -146,7 +140,7 @@ final class AssetStore: Sendable {
 
     /// Replaces the fields present in `patch`; always bumps `seq` and `updated_at`.
     func update(_ hash: String, with patch: AssetPatch) async throws -> Asset {
-        let asset = try writeNow { db -> Asset in
+        let asset = try await database.write { db -> Asset in
             guard var asset = try AssetRow.fetch(db, hash: hash), !asset.isDeleted else {
                 throw CANStoreError.notFound("no asset \(hash) in this store")
             }
@@ -163,7 +157,7 @@ final class AssetStore: Sendable {
     /// Marks the asset deleted (bumping `seq`) and reclaims its bytes; deleting again changes nothing.
     func delete(_ hash: String) async throws -> Asset {
         let blobs = self.blobs
-        let asset = try writeNow { db -> Asset in
+        let asset = try await database.write { db -> Asset in
             guard var asset = try AssetRow.fetch(db, hash: hash) else {
                 throw CANStoreError.notFound("no asset \(hash) in this store")
             }
