@@ -89,11 +89,15 @@ final class Fetcher: Service, Sendable {
             logger.warning("fetcher could not read the documents: \(error)")
             return
         }
+        let now = Date()
+        var reachable: [UUID: Bool] = [:]
         for (library, hash) in missing {
+            let hasPeers = reachable[library] ?? !engine.peers(of: library).isEmpty
+            reachable[library] = hasPeers
+            guard hasPeers else { continue }
             let start = state.withLock { state -> Bool in
                 guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
-                      (state.retries[hash]?.after ?? .distantPast) < Date() else { return false }
-                guard !engine.peers(of: library).isEmpty else { return false }
+                      (state.retries[hash]?.after ?? .distantPast) < now else { return false }
                 state.inFlight.insert(hash)
                 return true
             }

@@ -101,10 +101,14 @@ public final class DocumentStore: Sendable {
     /// Live entries (of any library) whose bytes this node lacks, smallest first: what the fetcher
     /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
     public func missingBlobs(limit: Int) throws -> [(libraryID: UUID, hash: String)] {
-        try database.pool.read { db in
+        // A node has few libraries: each id is parsed once (UUID parsing goes through sscanf).
+        var ids: [String: UUID] = [:]
+        return try database.pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: Self.missingBlobsQuery), arguments: [limit])
         }.compactMap { row in
-            guard let id = UUID(uuidString: row["library_id"]) else { return nil }
+            let text: String = row["library_id"]
+            guard let id = ids[text] ?? UUID(uuidString: text) else { return nil }
+            ids[text] = id
             return (id, row["hash"])
         }
     }
