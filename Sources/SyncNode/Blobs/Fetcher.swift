@@ -80,16 +80,21 @@ final class Fetcher: Service, Sendable {
     // MARK: Downloads
 
     private func startDownloads() {
-        let free = state.withLock { maxConcurrent - $0.inFlight.count }
+        let now = Date()
+        // The smallest missing blobs come first, those in flight or waiting out a retry among them:
+        // reading exactly past those finds the next `free` to start without reading a long list on
+        // every wake-up (one per finished download).
+        let (free, skipped) = state.withLock { state in
+            (maxConcurrent - state.inFlight.count, state.inFlight.count + state.retries.values.count { $0.after > now })
+        }
         guard free > 0 else { return }
         let missing: [(libraryID: UUID, hash: String)]
         do {
-            missing = try documents.missingBlobs(limit: free + 64)
+            missing = try documents.missingBlobs(limit: free + skipped)
         } catch {
             logger.warning("fetcher could not read the documents: \(error)")
             return
         }
-        let now = Date()
         var reachable: [UUID: Bool] = [:]
         for (library, hash) in missing {
             let hasPeers = reachable[library] ?? !engine.peers(of: library).isEmpty
