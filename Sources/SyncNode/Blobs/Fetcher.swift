@@ -81,25 +81,21 @@ final class Fetcher: Service, Sendable {
 
     private func startDownloads() {
         let now = Date()
-        // The smallest missing blobs come first, those in flight or waiting out a retry among them:
-        // reading exactly past those finds the next `free` to start without reading a long list on
-        // every wake-up (one per finished download).
+        // The smallest missing blobs of libraries with a peer come first, those in flight or waiting
+        // out a retry among them: reading exactly past those finds the next `free` to start without
+        // reading a long list on every wake-up (one per finished download).
         let (free, skipped) = state.withLock { state in
             (maxConcurrent - state.inFlight.count, state.inFlight.count + state.retries.values.count { $0.after > now })
         }
         guard free > 0 else { return }
         let missing: [(libraryID: UUID, hash: String)]
         do {
-            missing = try documents.missingBlobs(limit: free + skipped)
+            missing = try documents.missingBlobs(limit: free + skipped, in: engine.librariesWithPeers())
         } catch {
             logger.warning("fetcher could not read the documents: \(error)")
             return
         }
-        var reachable: [UUID: Bool] = [:]
         for (library, hash) in missing {
-            let hasPeers = reachable[library] ?? !engine.peers(of: library).isEmpty
-            reachable[library] = hasPeers
-            guard hasPeers else { continue }
             let start = state.withLock { state -> Bool in
                 guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
                       (state.retries[hash]?.after ?? .distantPast) < now else { return false }

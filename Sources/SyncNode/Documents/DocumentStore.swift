@@ -95,16 +95,23 @@ public final class DocumentStore: Sendable {
         }
     }
 
-    /// Served by the partial index `entry_missing`, so its cost follows the number of missing blobs.
-    static let missingBlobsQuery = "SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 ORDER BY size LIMIT ?"
+    /// Served by the partial index `entry_missing`, so its cost follows the number of missing blobs
+    /// (the `+` keeps SQLite from choosing the primary key for the library test and then sorting).
+    static func missingBlobsQuery(libraries: Int) -> String {
+        let placeholders = Array(repeating: "?", count: libraries).joined(separator: ", ")
+        return "SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 AND +library_id IN (\(placeholders)) ORDER BY size LIMIT ?"
+    }
 
-    /// Live entries (of any library) whose bytes this node lacks, smallest first: what the fetcher
+    /// Live entries of `libraries` whose bytes this node lacks, smallest first: what the fetcher
     /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
-    public func missingBlobs(limit: Int) throws -> [(libraryID: UUID, hash: String)] {
+    public func missingBlobs(limit: Int, in libraries: [UUID]) throws -> [(libraryID: UUID, hash: String)] {
+        guard !libraries.isEmpty else { return [] }
+        var arguments = StatementArguments(libraries.map { $0.uuidString.lowercased() })
+        arguments += [limit]
         // A node has few libraries: each id is parsed once (UUID parsing goes through sscanf).
         var ids: [String: UUID] = [:]
         return try database.pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: Self.missingBlobsQuery), arguments: [limit])
+            try Row.fetchAll(db.cachedStatement(sql: Self.missingBlobsQuery(libraries: libraries.count)), arguments: arguments)
         }.compactMap { row in
             let text: String = row["library_id"]
             guard let id = ids[text] ?? UUID(uuidString: text) else { return nil }

@@ -116,6 +116,11 @@ final class SyncEngine: Sendable {
         sessions.withLock { $0.keys.filter { $0.peer == peer }.map(\.library) }
     }
 
+    /// The libraries this node syncs with at least one peer now.
+    func librariesWithPeers() -> [UUID] {
+        Array(Set(sessions.withLock { $0.keys.map(\.library) }))
+    }
+
     /// The peers syncing `library` with this node now.
     func peers(of library: UUID) -> [NodeID] {
         sessions.withLock { $0.keys.filter { $0.library == library }.map(\.peer) }
