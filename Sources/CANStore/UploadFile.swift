@@ -79,16 +79,16 @@ final class UploadFile {
             active = ByteBuffer()
             buffer.withUnsafeReadableBytes { hasher.update($0) }
             size += Int64(buffer.readableBytes)
-            if buffer.readableBytes <= Self.firstBufferCapacity {
-                // Written and synced on the request's task: the hop to the I/O pool and back wakes two
-                // idle threads, which costs more than copying 64 KiB (the sync blocks as the database commit does).
+            let writeAndSync = { @Sendable in
                 try Self.write(buffer, to: descriptor, at: offset, path: path)
                 try Self.sync(descriptor, path: path)
+            }
+            // Up to 64 KiB is written and synced on the request's task: the hop to the I/O pool and back
+            // wakes two idle threads, which costs more than the copy (the sync blocks as the database commit does).
+            if buffer.readableBytes <= Self.firstBufferCapacity {
+                try writeAndSync()
             } else {
-                try await threadPool.runIfActive {
-                    try Self.write(buffer, to: descriptor, at: offset, path: path)
-                    try Self.sync(descriptor, path: path)
-                }
+                try await threadPool.runIfActive(writeAndSync)
             }
             BufferPool.uploads.give(buffer)
         } else {
