@@ -155,16 +155,10 @@ final class Fetcher: Service, Sendable {
                           growth: FileGrowth) async throws {
         let hash = entry.manifest.hashHex
         let size = entry.manifest.size
-        if !FileManager.default.fileExists(atPath: partial.path) {
-            FileManager.default.createFile(atPath: partial.path, contents: nil)
-        }
+        // The caller has created the file and emptied one longer than the asset.
         let file = try FileHandle(forUpdating: partial)
         defer { try? file.close() }
         var offset = try file.seekToEnd()
-        if offset > size {
-            try file.truncate(atOffset: 0)
-            offset = 0
-        }
         let hasher = try Self.hasher(over: partial, upTo: offset)
         meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: offset)
         meter.source(hash, peer: connection.peer)
