@@ -22,6 +22,10 @@ struct CANServiceCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted; larger ones get 413.")
     var maxBodyBytes: Int64 = CANStoreConfiguration.defaultMaxBodyBytes
 
+    @Flag(name: .customLong("no-partial-uploads"),
+          help: "Serve only the CAN Service API itself, without the partial-upload extension.")
+    var noPartialUploads = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -35,7 +39,8 @@ struct CANServiceCommand: AsyncParsableCommand {
         var logger = Logger(label: "can-service")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let configuration = CANStoreConfiguration(
-            host: host, port: port, dataDirectory: dataDirectory, maxBodyBytes: maxBodyBytes)
+            host: host, port: port, dataDirectory: dataDirectory, maxBodyBytes: maxBodyBytes,
+            partialUploads: !noPartialUploads)
         let host = self.host
         let dataDirectory = self.dataDirectory
         let server = try CANStoreServer(configuration: configuration, logger: logger) { bound in

@@ -8,6 +8,7 @@ import Logging
 /// Every change bumps the single `seq` counter inside the transaction that makes it, then wakes long polls.
 final class AssetStore: Sendable {
     let blobs: BlobDirectory
+    let partials: PartialUploads
     private let database: DatabasePool
     private let changes: ChangeSignal
 
@@ -15,6 +16,7 @@ final class AssetStore: Sendable {
     /// previous process abandoned.
     init(directory: URL, logger: Logger) throws {
         blobs = try BlobDirectory(root: directory)
+        partials = try PartialUploads(root: directory, logger: logger)
         let removed = blobs.removeAbandonedUploads()
         if removed > 0 {
             logger.info("removed \(removed) unfinished upload(s) left in \(blobs.temporaryURL.path)")

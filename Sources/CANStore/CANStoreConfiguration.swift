@@ -10,6 +10,9 @@ public struct CANStoreConfiguration: Sendable {
     public var maxBodyBytes: Int64
     /// Reported by `/health`.
     public var version: String
+    /// Offer partial uploads (`/partial/{hash}`), the extension through which a node's downloads land
+    /// in the store as they arrive; off, the store serves only the CAN Service API itself.
+    public var partialUploads: Bool
 
     /// The CAN Service's well-known port.
     public static let defaultPort = 3210
@@ -19,11 +22,12 @@ public struct CANStoreConfiguration: Sendable {
     public init(host: String = "127.0.0.1", port: Int = CANStoreConfiguration.defaultPort,
                 dataDirectory: String = "./can_service_data",
                 maxBodyBytes: Int64 = CANStoreConfiguration.defaultMaxBodyBytes,
-                version: String = "can-sync-store/1") {
+                version: String = "can-sync-store/1", partialUploads: Bool = true) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.maxBodyBytes = maxBodyBytes
         self.version = version
+        self.partialUploads = partialUploads
     }
 }

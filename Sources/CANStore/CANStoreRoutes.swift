@@ -21,16 +21,19 @@ struct CANStoreRoutes: Sendable {
         api.get("asset/:hash/meta", use: meta)
         api.patch("asset/:hash/meta", use: patchMeta)
         api.delete("asset/:hash", use: delete)
+        if configuration.partialUploads {
+            PartialUploadRoutes(store: store, hash: hash, maxBodyBytes: configuration.maxBodyBytes).register(on: api)
+        }
     }
 
-    private func store(_ context: BasicRequestContext) throws -> AssetStore {
+    @Sendable private func store(_ context: BasicRequestContext) throws -> AssetStore {
         guard let text = context.parameters.get("index"), let index = Int(text) else {
             throw CANStoreError.badRequest("index in the path must be an integer, got '\(context.parameters.get("index") ?? "")'")
         }
         return try registry.store(index)
     }
 
-    private func hash(_ context: BasicRequestContext) throws -> String {
+    @Sendable private func hash(_ context: BasicRequestContext) throws -> String {
         let text = context.parameters.get("hash") ?? ""
         guard let hash = AssetHash.normalized(text) else {
             throw CANStoreError.badRequest("asset hash must be 64 hex digits (SHA-256), got '\(text.prefix(80))'")
@@ -40,7 +43,8 @@ struct CANStoreRoutes: Sendable {
 
     @Sendable func health(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let count = try await store(context).count()
-        return try JSONResponse.success(HealthStatus(ok: true, version: configuration.version, assets: count))
+        return try JSONResponse.success(HealthStatus(ok: true, version: configuration.version, assets: count,
+                                                      partialUploads: configuration.partialUploads ? true : nil))
     }
 
     @Sendable func ingest(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -1,10 +1,11 @@
 import CANModel
 import Foundation
 
-/// The parsed `/ingest` form: the uploaded content (already on disk, hashed) and the metadata fields.
+/// A parsed ingest: the content (already on disk, hashed) and the metadata fields, from an `/ingest`
+/// form or from a finished partial upload.
 struct IngestForm {
     /// The finished upload file, not yet installed.
-    let upload: UploadFile
+    let upload: any StagedContent
     let hash: String
     /// `mime_type` field, else the file part's own Content-Type, else application/octet-stream.
     let mimeType: String
@@ -18,7 +19,7 @@ struct IngestForm {
     let expectedHash: String?
 
     /// Validates the text fields; throws 400 naming the first bad field.
-    init(upload: UploadFile, hash: String, fields: [String: [String]], filePartType: String?,
+    init(upload: any StagedContent, hash: String, fields: [String: [String]], filePartType: String?,
          filePartFilename: String?) throws {
         self.upload = upload
         self.hash = hash

@@ -9,7 +9,10 @@ import Synchronization
 /// while the next one fills, so parsing, hashing and the kernel's copy into the page cache run side by side.
 ///
 /// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
-final class UploadFile {
+///
+/// An upload normally goes to a fresh temporary file; `init(appendingTo:at:hasher:)` continues a kept
+/// partial upload instead, which survives a dropped request.
+final class UploadFile: StagedContent {
     /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
     /// receiving several uploads at once stays within its memory budget.
     static let bufferCapacity = 1 << 20
@@ -22,7 +25,9 @@ final class UploadFile {
     let path: String
     private(set) var size: Int64 = 0
     private var descriptor: Int32
-    private let hasher = SHA256Hasher()
+    private let hasher: SHA256Hasher
+    /// A temporary upload is removed when dropped unfinished; a partial upload's file is kept.
+    private let removeWhenDropped: Bool
     private var active: ByteBuffer
     private var inFlight: [(buffer: ByteBuffer, write: EventLoopFuture<Void>)] = []
     private let threadPool = NIOThreadPool.singleton
@@ -34,16 +39,37 @@ final class UploadFile {
         guard descriptor >= 0 else {
             throw CANStoreError.fault("could not create upload file \(path): \(String(cString: strerror(errno)))")
         }
+        hasher = SHA256Hasher()
+        removeWhenDropped = true
         active = ByteBufferAllocator().buffer(capacity: Self.firstBufferCapacity)
+    }
+
+    /// Continues the file at `path` (created if missing) from byte `offset`, dropping anything after it.
+    /// `hasher` has digested the bytes before `offset`, or the caller does not need the hash.
+    init(appendingTo path: String, at offset: Int64, hasher: SHA256Hasher) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CANStoreError.fault("could not open partial upload \(path): \(String(cString: strerror(errno)))")
+        }
+        guard ftruncate(descriptor, off_t(offset)) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw CANStoreError.fault("could not cut partial upload \(path) to \(offset) bytes: \(reason)")
+        }
+        size = offset
+        self.hasher = hasher
+        removeWhenDropped = false
+        active = BufferPool.uploads.take()
     }
 
     deinit {
         guard descriptor >= 0 else { return }
         // An upload dropped without `discard()`: close only after pending writes, so none lands on a reused fd.
-        let (descriptor, path) = (self.descriptor, self.path)
+        let (descriptor, path, remove) = (self.descriptor, self.path, removeWhenDropped)
         EventLoopFuture.andAllComplete(inFlight.map(\.write), on: eventLoop).whenComplete { _ in
-            close(descriptor)
-            unlink(path)
+            Glibc.close(descriptor)
+            if remove { unlink(path) }
         }
     }
 
@@ -72,6 +98,12 @@ final class UploadFile {
     /// Writes what is left, makes it durable, closes the file and returns the content's hash.
     /// The file stays on disk for the caller to install or discard.
     func finish() async throws -> String {
+        try await close()
+        return hasher.finalizeHex()
+    }
+
+    /// Writes what is left, makes it durable and closes the file; the hasher has seen every byte.
+    func close() async throws {
         let (descriptor, path) = (self.descriptor, self.path)
         if inFlight.isEmpty {
             // Everything is still in the one buffer (a small upload): write and sync it in one job.
@@ -98,9 +130,8 @@ final class UploadFile {
             active = ByteBuffer()
             try await threadPool.runIfActive { try Self.sync(descriptor, path: path) }
         }
-        close(descriptor)
+        Glibc.close(descriptor)
         self.descriptor = -1
-        return hasher.finalizeHex()
     }
 
     private static func sync(_ descriptor: Int32, path: String) throws {
@@ -131,7 +162,7 @@ final class UploadFile {
         try? await EventLoopFuture.andAllComplete(pending.map(\.write), on: eventLoop).get()
         for (buffer, _) in pending { BufferPool.uploads.give(buffer) }
         if descriptor >= 0 {
-            close(descriptor)
+            Glibc.close(descriptor)
             descriptor = -1
         }
         unlink(path)
