@@ -19,7 +19,7 @@ public final class CANClient: Sendable {
     public let retryPolicy: CANRetryPolicy
     /// Upper bound for one JSON call (long polls get their wait on top).
     public let requestTimeout: Duration
-    private let httpClient: HTTPClient
+    let httpClient: HTTPClient
     private let logger: Logger
 
     /// A client used by every `CANClient` that is not given one. Connection failures reach `CANClient`
@@ -200,14 +200,14 @@ public final class CANClient: Sendable {
         .milliseconds(min(max(query.waitMilliseconds ?? 0, 0), 30_000))
     }
 
-    private static func checked(_ hash: String) throws -> String {
+    static func checked(_ hash: String) throws -> String {
         guard let hash = AssetHash.normalized(hash) else {
             throw CANClientError(status: nil, message: "'\(hash.prefix(80))' is not an asset hash (64 hex digits)", url: "")
         }
         return hash
     }
 
-    private func call<Payload: Codable & Sendable>(
+    func call<Payload: Codable & Sendable>(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: Data? = nil,
         extraTimeout: Duration = .zero
     ) async throws -> Payload {
@@ -226,7 +226,7 @@ public final class CANClient: Sendable {
     }
 
     /// Runs `send`, retrying with backoff while the service cannot be reached.
-    private func withRetries(url: String, _ send: () async throws -> HTTPClientResponse) async throws -> HTTPClientResponse {
+    func withRetries(url: String, _ send: () async throws -> HTTPClientResponse) async throws -> HTTPClientResponse {
         var attempt = 1
         while true {
             do {
@@ -267,7 +267,7 @@ public final class CANClient: Sendable {
         return false
     }
 
-    private static func decode<Payload: Codable & Sendable>(_ response: HTTPClientResponse, url: String) async throws -> Payload {
+    static func decode<Payload: Codable & Sendable>(_ response: HTTPClientResponse, url: String) async throws -> Payload {
         guard response.status.code < 300 else { throw await error(from: response, url: url) }
         let body: ByteBuffer
         do {
@@ -288,7 +288,7 @@ public final class CANClient: Sendable {
         return data
     }
 
-    private static func error(from response: HTTPClientResponse, url: String) async -> CANClientError {
+    static func error(from response: HTTPClientResponse, url: String) async -> CANClientError {
         let status = Int(response.status.code)
         guard let body = try? await response.body.collect(upTo: 1 << 20) else {
             return CANClientError(status: status, message: response.status.reasonPhrase, url: url)

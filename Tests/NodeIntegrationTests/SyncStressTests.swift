@@ -7,9 +7,16 @@ import XCTest
 /// Multi-node scenarios over real loopback QUIC between real nodes and their bundled stores.
 final class SyncStressTests: XCTestCase {
     var files: TemporaryDirectory!
+    /// Stores started for nodes that do not use their bundled one.
+    var stores: [CANStoreProcess] = []
 
     override func setUpWithError() throws {
         files = try TemporaryDirectory("stress-files")
+    }
+
+    override func tearDown() {
+        for store in stores { store.stop() }
+        stores = []
     }
 
     func startNodes(_ labels: [String]) async throws -> [NodeProcess] {
@@ -20,6 +27,17 @@ final class SyncStressTests: XCTestCase {
             nodes.append(node)
         }
         return nodes
+    }
+
+    /// A node whose CAN Service is a `can-service` without partial uploads: its fetcher downloads
+    /// larger assets through partial files of its own.
+    func startNodeWithPlainStore(_ label: String) async throws -> NodeProcess {
+        let storeDirectory = try TemporaryDirectory("\(label)-store")
+        let store = try await CANStoreProcess(dataDirectory: storeDirectory.file("data"), extraArguments: ["--no-partial-uploads"])
+        stores.append(store)
+        let node = try NodeProcess(label: label, configLines: ["poll_interval_secs: 1"], storeURL: store.baseURL)
+        try await node.start()
+        return node
     }
 
     /// Writes `size` pseudo-random bytes to a file and ingests it (streamed) into `node`.
@@ -128,30 +146,47 @@ final class SyncStressTests: XCTestCase {
         XCTAssertFalse(cPeers.contains { $0["node_id"] as? String == aStatus?["node_id"] as? String }, "c must never meet a")
     }
 
-    func testRestartMidDownloadResumesFromThePartialFile() async throws {
+    func testRestartMidDownloadResumesFromTheStoresPartialUpload() async throws {
         let nodes = try await startNodes(["a", "b"])
+        try await restartMidDownloadResumes(nodes) { hash in
+            nodes[1].directory.file("data/can_service/index-0/partial/\(hash)").path
+        }
+    }
+
+    func testRestartMidDownloadResumesFromThePartialFile() async throws {
+        let nodes = [try await startNodes(["a"])[0], try await startNodeWithPlainStore("b")]
+        try await restartMidDownloadResumes(nodes) { hash in
+            nodes[1].directory.file("data/partial/\(hash).part").path
+        }
+    }
+
+    /// Kills b while it downloads a large asset from a, restarts it, and checks that only the bytes
+    /// missing from the file at `partialPath` are downloaded again.
+    func restartMidDownloadResumes(_ nodes: [NodeProcess], partialPath: (String) -> String,
+                                   file: StaticString = #filePath, line: UInt = #line) async throws {
         let (a, b) = (nodes[0], nodes[1])
         let size = 192 << 20
         let asset = try await ingestRandom(size, seed: 99, into: a, fields: Self.fields(99))
         let library = try await SyncScenario.createLibrary(on: a, name: "big")
         try await SyncScenario.share(library, from: a, to: b)
-        let partial = b.directory.file("data/partial/\(asset.hash).part").path
+        let partial = partialPath(asset.hash)
         let started = try await eventually(timeout: 30, interval: 0.01) {
             ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
         }
-        XCTAssertTrue(started, logs(nodes))
+        XCTAssertTrue(started, logs(nodes), file: file, line: line)
         b.process?.kill9()
-        let kept = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int)
-        XCTAssertGreaterThan(kept, 0)
-        XCTAssertLessThan(kept, size, "the download finished before the kill; use a larger asset")
+        let kept = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int, file: file, line: line)
+        XCTAssertGreaterThan(kept, 0, file: file, line: line)
+        XCTAssertLessThan(kept, size, "the download finished before the kill; use a larger asset", file: file, line: line)
         try await b.start()
         let done = try await eventually(timeout: 120, interval: 0.2) { try await SyncScenario.meta(asset.hash, on: b) != nil }
-        XCTAssertTrue(done, logs(nodes))
+        XCTAssertTrue(done, logs(nodes), file: file, line: line)
         let status = try await TestHTTP.get("\(b.apiURL)/status").data as? [String: Any]
-        let received = try XCTUnwrap(status?["blob_bytes_received"] as? Int)
-        XCTAssertEqual(received, size - kept, "after the restart only the missing tail is downloaded")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "the partial file is removed after ingest")
-        try await assertAssetsIdentical([asset], on: nodes)
+        let received = try XCTUnwrap(status?["blob_bytes_received"] as? Int, file: file, line: line)
+        XCTAssertEqual(received, size - kept, "after the restart only the missing tail is downloaded", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "the partial upload is gone after the ingest",
+                       file: file, line: line)
+        try await assertAssetsIdentical([asset], on: nodes, file: file, line: line)
     }
 
     func testDeletedLibraryStopsSyncingOnlyThere() async throws {
@@ -306,9 +341,27 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
-    /// Both download paths: a small asset checked in memory, a larger one through its partial file.
+    /// A small asset checked in memory, a larger one through the store's partial upload.
     func testCorruptBytesAreNeverIngested() async throws {
         let nodes = try await startNodes(["a", "b"])
+        try await corruptBytesAreNeverIngested(nodes)
+        // Retries keep arriving (and failing); between them b's store holds no partial upload: each is
+        // dropped once its bytes fail the check, not left for the next try to append to.
+        let partialDirectory = nodes[1].directory.file("data/can_service/index-0/partial").path
+        let dropped = try await eventually(timeout: 20, interval: 0.01) {
+            try FileManager.default.contentsOfDirectory(atPath: partialDirectory).isEmpty
+        }
+        XCTAssertTrue(dropped, "b's store keeps a corrupt partial upload")
+    }
+
+    /// The larger asset through the fetcher's own partial file, for a store without partial uploads.
+    func testCorruptBytesAreNeverIngestedThroughAPartialFile() async throws {
+        let nodes = [try await startNodes(["a"])[0], try await startNodeWithPlainStore("b")]
+        try await corruptBytesAreNeverIngested(nodes)
+    }
+
+    /// a serves tampered bytes of two assets (200 kB and 1.5 MB); b must discard them and ingest neither.
+    func corruptBytesAreNeverIngested(_ nodes: [NodeProcess]) async throws {
         let (a, b) = (nodes[0], nodes[1])
         var hashes: [String] = []
         for size in [200_000, 1_500_000] {

@@ -13,16 +13,18 @@ public final class NodeProcess: @unchecked Sendable {
     public let storeURL: String
 
     /// Writes a config (extra YAML lines are appended verbatim) and a plugins file, without starting.
+    /// `storeURL`: a CAN Service already running for this node (instead of the bundled store).
     public init(label: String = "node", configLines: [String] = [], pluginsYAML: String? = nil,
-                bundledStore: Bool = false) throws {
+                bundledStore: Bool = false, storeURL externalStoreURL: String? = nil) throws {
         directory = try TemporaryDirectory(label)
         apiPort = LoopbackPorts.freeTCPPort()
         self.bundledStore = bundledStore
-        storeURL = "http://127.0.0.1:\(LoopbackPorts.freeTCPPort())/api/v1/can/0"
+        storeURL = externalStoreURL ?? "http://127.0.0.1:\(LoopbackPorts.freeTCPPort())/api/v1/can/0"
         configPath = directory.file("config.yaml").path
         let plugins = pluginsYAML ?? Self.defaultPluginsYAML
         try plugins.write(to: directory.file("plugins.yaml"), atomically: true, encoding: .utf8)
-        let store = bundledStore ? ["can_service_url: \"\(storeURL)\"", "bundled_can_service: true"] : []
+        let store = bundledStore ? ["can_service_url: \"\(storeURL)\"", "bundled_can_service: true"]
+            : externalStoreURL != nil ? ["can_service_url: \"\(storeURL)\""] : []
         let lines = ["listen_addr: \"127.0.0.1:\(apiPort)\"", "data_dir: \"./data\"", "plugins_file: \"plugins.yaml\""]
             + store + configLines
         try lines.joined(separator: "\n").write(toFile: configPath, atomically: true, encoding: .utf8)

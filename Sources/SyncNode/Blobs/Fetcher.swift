@@ -29,6 +29,7 @@ final class Fetcher: Service, Sendable {
     private let maxConcurrent: Int
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
+    private let offersPartialUploads = Mutex<Bool?>(nil)
     private let state = Mutex<(inFlight: Set<String>, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>(([], [:], ProviderPenalties()))
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
@@ -184,34 +185,11 @@ final class Fetcher: Service, Sendable {
     /// until exactly the entry's size has arrived.
     private func receive(_ entry: SyncEntry, library: UUID, from connection: PeerConnection, offset start: UInt64,
                          consume: (UnsafeRawBufferPointer) throws -> Void) async throws {
-        let (hash, size) = (entry.manifest.hashHex, entry.manifest.size)
-        guard start < size else { return }
-        let stream = try await connection.openStream(protocol: ProtocolNames.blobs)
-        try await stream.write(BlobRequest(library: library, hash: hash, offset: start).encoded())
-        try stream.finish()
-        var offset = start
-        var pending: [UInt8] = []
-        var header: BlobResponseHeader?
-        while let chunk = try await stream.read() {
-            var body = chunk[...]
-            if header == nil {
-                pending += chunk
-                guard let (decoded, used) = try BlobResponseHeader.decode(pending) else { continue }
-                header = decoded
-                guard case .sending = decoded else { throw FetchError(message: "\(decoded)") }
-                body = pending[used...]
-                pending = []
-            }
-            guard offset + UInt64(body.count) <= size else {
-                stream.reset(code: 4)
-                throw VerificationError(message: "sent more than the \(size) bytes the entry declares")
-            }
-            try body.withUnsafeBytes(consume)
-            offset += UInt64(body.count)
-            meter.received(UInt64(body.count), hash: hash, from: connection.peer)
+        guard start < entry.manifest.size else { return }
+        let reader = try await BlobResponseReader.open(entry, library: library, from: connection, offset: start, meter: meter)
+        while let chunk = try await reader.next() {
+            try chunk.withUnsafeBytes(consume)
         }
-        guard header != nil else { throw FetchError(message: "the peer closed the stream without an answer") }
-        guard offset == size else { throw FetchError(message: "stream ended at byte \(offset) of \(size)") }
     }
 
     /// Assets up to this size are downloaded into memory, checked, and ingested in one request: a
@@ -237,13 +215,17 @@ final class Fetcher: Service, Sendable {
         _ = try await client.ingest(bytes: bytes, filename: manifest.hashHex, options: Self.ingestOptions(manifest))
     }
 
-    /// Downloads the asset and ingests it into the local CAN Service: a small one in memory, a larger
-    /// one (or one with a partial file from an earlier try) through its partial file.
+    /// Downloads the asset and ingests it into the local CAN Service: a small one in memory; a larger
+    /// one into a partial upload in the service when it offers them, else (or when a partial file from an
+    /// earlier try exists) through a partial file.
     private func downloadAndIngest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
                                    to partial: URL) async throws {
         let manifest = entry.manifest
-        if manifest.size <= Self.inMemoryLimit, !FileManager.default.fileExists(atPath: partial.path) {
+        let partialFileExists = FileManager.default.fileExists(atPath: partial.path)
+        if manifest.size <= Self.inMemoryLimit, !partialFileExists {
             try await downloadAndIngestInMemory(entry, library: library, from: connection)
+        } else if !partialFileExists, try await serviceOffersPartialUploads() {
+            try await downloadAndIngestThroughService(entry, library: library, from: connection)
         } else {
             try await downloadAndIngestThroughFile(entry, library: library, from: connection, to: partial)
         }
@@ -283,6 +265,65 @@ final class Fetcher: Service, Sendable {
             throw error
         }
         _ = try await upload.value
+    }
+
+    /// Whether the local CAN Service offers partial uploads; asked once.
+    private func serviceOffersPartialUploads() async throws -> Bool {
+        if let known = offersPartialUploads.withLock({ $0 }) { return known }
+        let offers = try await client.offersPartialUploads()
+        offersPartialUploads.withLock { $0 = offers }
+        return offers
+    }
+
+    /// Streams the download into a partial upload in the local CAN Service, which keeps the bytes across
+    /// failed peers and restarts and ingests them by renaming its file: the bytes reach the disk once.
+    /// The bytes the service already holds are hashed first; this node's own check of the whole content
+    /// must pass before it asks for the ingest, and the service checks the hash again.
+    private func downloadAndIngestThroughService(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
+        let manifest = entry.manifest
+        let (hash, size) = (manifest.hashHex, manifest.size)
+        let hasher = SHA256Hasher()
+        let held = try await hashHeldBytes(of: hash, size: size, into: hasher)
+        meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: held)
+        meter.source(hash, peer: connection.peer)
+        if held < size {
+            let reader = try await BlobResponseReader.open(entry, library: library, from: connection, offset: held, meter: meter)
+            let feed = BlobUploadFeed(reader: reader, hasher: hasher)
+            let stored = try await client.appendPartialUpload(hash, at: Int64(held), body: feed)
+            if let failure = feed.failure {
+                if failure is VerificationError { try? await client.removePartialUpload(hash) }
+                throw failure
+            }
+            guard stored == Int64(size) else {
+                throw FetchError(message: "the local CAN Service holds \(stored) of the \(size) bytes sent to it")
+            }
+        }
+        let actual = hasher.finalizeHex()
+        guard actual == hash else {
+            try? await client.removePartialUpload(hash)
+            throw VerificationError(message: "content hashes to \(actual), not \(hash)")
+        }
+        _ = try await client.ingestPartialUpload(hash, options: Self.ingestOptions(manifest))
+    }
+
+    /// Feeds the bytes the local CAN Service holds of `hash` from an earlier try into `hasher` and returns
+    /// their count. More bytes than the asset has cannot be a prefix of it: they are dropped.
+    private func hashHeldBytes(of hash: String, size: UInt64, into hasher: SHA256Hasher) async throws -> UInt64 {
+        guard let held = try await client.partialUpload(hash) else { return 0 }
+        guard let length = held.contentLength, length <= Int64(size) else {
+            for try await _ in held.body {}
+            try await client.removePartialUpload(hash)
+            return 0
+        }
+        var count: Int64 = 0
+        for try await chunk in held.body {
+            chunk.withUnsafeReadableBytes { hasher.update($0) }
+            count += Int64(chunk.readableBytes)
+        }
+        guard count == length else {
+            throw FetchError(message: "the local CAN Service sent \(count) of the \(length) bytes it holds of \(hash)")
+        }
+        return UInt64(count)
     }
 
     /// Every field of the manifest, and `expected_hash`, for the local CAN Service's ingest.
