@@ -7,15 +7,15 @@ import XCTest
 /// Multi-node scenarios over real loopback QUIC between real nodes and their bundled stores.
 final class SyncStressTests: XCTestCase {
     var files: TemporaryDirectory!
-    /// Stores started for nodes that do not use their bundled one.
-    var stores: [CANStoreProcess] = []
+    /// Stores started for nodes that do not use their bundled one, and their directories.
+    var stores: [(store: CANStoreProcess, directory: TemporaryDirectory)] = []
 
     override func setUpWithError() throws {
         files = try TemporaryDirectory("stress-files")
     }
 
     override func tearDown() {
-        for store in stores { store.stop() }
+        for (store, _) in stores { store.stop() }
         stores = []
     }
 
@@ -34,7 +34,7 @@ final class SyncStressTests: XCTestCase {
     func startNodeWithPlainStore(_ label: String) async throws -> NodeProcess {
         let storeDirectory = try TemporaryDirectory("\(label)-store")
         let store = try await CANStoreProcess(dataDirectory: storeDirectory.file("data"), extraArguments: ["--no-partial-uploads"])
-        stores.append(store)
+        stores.append((store, storeDirectory))
         let node = try NodeProcess(label: label, configLines: ["poll_interval_secs: 1"], storeURL: store.baseURL)
         try await node.start()
         return node
