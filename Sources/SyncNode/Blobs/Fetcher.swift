@@ -15,8 +15,9 @@ import SyncProtocol
 /// Only entries whose bytes the service lacks are fetched: the announcer records every asset the
 /// service holds, so there is no request to the service first. (An asset ingested there in the
 /// same instant may still be fetched; the service then answers its ingest as a duplicate.)
-/// Downloads go to a partial file under the data directory and resume from its length after a
-/// restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
+/// A download larger than `inMemoryLimit` goes into a partial upload in the CAN Service when it
+/// offers them, else into a partial file under the data directory; either resumes from its length
+/// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
 /// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, bounded.
 final class Fetcher: Service, Sendable {
     private let client: CANClient
