@@ -1,3 +1,4 @@
+import Foundation
 import COpenSSL
 
 /// Streaming SHA-256 over OpenSSL's EVP interface (it uses the CPU's SHA extensions), with hex output.
@@ -35,6 +36,21 @@ public final class SHA256Hasher {
         EVP_DigestFinal_ex(context, &digest, &length)
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
         return Self.hex(digest.prefix(Int(length)))
+    }
+
+    /// Feeds the first `length` bytes of the file at `path` (all of it when nil) into the digest and
+    /// returns how many it read: fewer when the file is shorter.
+    @discardableResult
+    public func update(fileAt path: String, upTo length: UInt64? = nil) throws -> UInt64 {
+        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? file.close() }
+        var read: UInt64 = 0
+        while length.map({ read < $0 }) ?? true,
+              let chunk = try file.read(upToCount: Int(min((length ?? .max) - read, 1 << 20))), !chunk.isEmpty {
+            chunk.withUnsafeBytes { update($0) }
+            read += UInt64(chunk.count)
+        }
+        return read
     }
 
     /// The SHA-256 of `bytes` as lowercase hex.

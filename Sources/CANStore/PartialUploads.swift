@@ -106,7 +106,15 @@ final class PartialUploads: Sendable {
             return (content, running.hasher.finalizeHex())
         }
         let path = content.path
-        let digest = try await NIOThreadPool.singleton.runIfActive { try Self.digest(ofFileAt: path) }
+        let digest = try await NIOThreadPool.singleton.runIfActive {
+            let hasher = SHA256Hasher()
+            do {
+                try hasher.update(fileAt: path)
+            } catch {
+                throw CANStoreError.fault("could not read partial upload \(path): \(error)")
+            }
+            return hasher.finalizeHex()
+        }
         return (content, digest)
     }
 
@@ -126,25 +134,6 @@ final class PartialUploads: Sendable {
             if unlink(file) == 0 { removed += 1 }
         }
         return removed
-    }
-
-    private static func digest(ofFileAt path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw CANStoreError.fault("could not open partial upload \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        let hasher = SHA256Hasher()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else {
-                throw CANStoreError.fault("could not read partial upload \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { return hasher.finalizeHex() }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
-        }
     }
 }
 

@@ -161,7 +161,9 @@ final class Fetcher: Service, Sendable {
         let file = try FileHandle(forUpdating: partial)
         defer { try? file.close() }
         var offset = try file.seekToEnd()
-        let hasher = try Self.hasher(over: partial, upTo: offset)
+        // A resumed file's bytes so far are hashed first.
+        let hasher = SHA256Hasher()
+        try hasher.update(fileAt: partial.path, upTo: offset)
         meter.begin(hash: hash, library: library, totalBytes: size, resumedAt: offset)
         meter.source(hash, peer: connection.peer)
         do {
@@ -334,20 +336,6 @@ final class Fetcher: Service, Sendable {
                              user: manifest.user, filename: manifest.filename,
                              metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
                              expectedHash: manifest.hashHex)
-    }
-
-    /// A SHA-256 hasher fed with the first `length` bytes of `url` (a resumed partial file).
-    static func hasher(over url: URL, upTo length: UInt64) throws -> SHA256Hasher {
-        let hasher = SHA256Hasher()
-        guard length > 0 else { return hasher }
-        let file = try FileHandle(forReadingFrom: url)
-        defer { try? file.close() }
-        var remaining = length
-        while remaining > 0, let chunk = try file.read(upToCount: Int(min(remaining, 1 << 20))), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hasher.update($0) }
-            remaining -= UInt64(chunk.count)
-        }
-        return hasher
     }
 
     // MARK: Metadata and deletions
