@@ -18,7 +18,8 @@ import SyncProtocol
 /// A download larger than `inMemoryLimit` goes into a partial upload in the CAN Service when it
 /// offers them, else into a partial file under the data directory; either resumes from its length
 /// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
-/// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, bounded.
+/// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, many
+/// small ones or a few large ones (see `DownloadSlots`).
 final class Fetcher: Service, Sendable {
     private let client: CANClient
     private let documents: DocumentStore
@@ -27,22 +28,21 @@ final class Fetcher: Service, Sendable {
     private let meter: TransferMeter
     private let partialDirectory: URL
     private let logger: Logger
-    private let maxConcurrent: Int
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let offersPartialUploads = Mutex<Bool?>(nil)
-    private let state = Mutex<(inFlight: Set<String>, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>(([], [:], ProviderPenalties()))
+    private let state: Mutex<(inFlight: DownloadSlots, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
-         dataDirectory: String, maxConcurrent: Int = 8, logger: Logger) throws {
+         dataDirectory: String, maxConcurrent: Int = 32, memoryBudget: UInt64 = 8 << 20, logger: Logger) throws {
         self.client = client
         self.documents = documents
         self.engine = engine
         self.connections = connections
         self.meter = meter
         self.logger = logger
-        self.maxConcurrent = maxConcurrent
+        state = Mutex((DownloadSlots(maxCount: maxConcurrent, memoryBudget: memoryBudget), [:], ProviderPenalties()))
         partialDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("partial")
         try FileManager.default.createDirectory(at: partialDirectory, withIntermediateDirectories: true)
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -87,29 +87,27 @@ final class Fetcher: Service, Sendable {
         // out a retry among them: reading exactly past those finds the next `free` to start without
         // reading a long list on every wake-up (one per finished download).
         let (free, skipped) = state.withLock { state in
-            (maxConcurrent - state.inFlight.count, state.inFlight.count + state.retries.values.count { $0.after > now })
+            (state.inFlight.free, state.inFlight.count + state.retries.values.count { $0.after > now })
         }
         guard free > 0 else { return }
-        let missing: [(libraryID: UUID, hash: String)]
+        let missing: [(libraryID: UUID, hash: String, size: UInt64)]
         do {
             missing = try documents.missingBlobs(limit: free + skipped, in: engine.librariesWithPeers())
         } catch {
             logger.warning("fetcher could not read the documents: \(error)")
             return
         }
-        for (library, hash) in missing {
+        for (library, hash, size) in missing {
             let start = state.withLock { state -> Bool in
-                guard state.inFlight.count < maxConcurrent, !state.inFlight.contains(hash),
-                      (state.retries[hash]?.after ?? .distantPast) < now else { return false }
-                state.inFlight.insert(hash)
-                return true
+                guard (state.retries[hash]?.after ?? .distantPast) < now else { return false }
+                return state.inFlight.start(hash, holding: Self.memoryCost(size))
             }
             guard start else { continue }
             Task {
                 if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
                     await self.fetch(entry, library: library)
                 }
-                self.state.withLock { _ = $0.inFlight.remove(hash) }
+                self.state.withLock { $0.inFlight.finish(hash) }
                 self.wake.yield()
             }
         }
@@ -197,8 +195,14 @@ final class Fetcher: Service, Sendable {
 
     /// Assets up to this size are downloaded into memory, checked, and ingested in one request: a
     /// partial file (one more copy of every byte through the page cache) would cost more than a
-    /// repeated download after a restart. With `maxConcurrent` downloads this bounds the memory held.
+    /// repeated download after a restart.
     static let inMemoryLimit: UInt64 = 1 << 20
+
+    /// What a download of `size` bytes holds in memory at most: a small one its bytes, a streamed one
+    /// about one chunk of buffers.
+    static func memoryCost(_ size: UInt64) -> UInt64 {
+        min(size, inMemoryLimit)
+    }
 
     /// Downloads a small asset into memory, checks its SHA-256 and ingests it.
     private func downloadAndIngestInMemory(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {

@@ -99,12 +99,12 @@ public final class DocumentStore: Sendable {
     /// (the `+` keeps SQLite from choosing the primary key for the library test and then sorting).
     static func missingBlobsQuery(libraries: Int) -> String {
         let placeholders = Array(repeating: "?", count: libraries).joined(separator: ", ")
-        return "SELECT library_id, hash FROM entry WHERE deleted = 0 AND local = 0 AND +library_id IN (\(placeholders)) ORDER BY size LIMIT ?"
+        return "SELECT library_id, hash, size FROM entry WHERE deleted = 0 AND local = 0 AND +library_id IN (\(placeholders)) ORDER BY size LIMIT ?"
     }
 
     /// Live entries of `libraries` whose bytes this node lacks, smallest first: what the fetcher
     /// should download. Only ids are read, so polling it stays cheap while thousands are missing.
-    public func missingBlobs(limit: Int, in libraries: [UUID]) throws -> [(libraryID: UUID, hash: String)] {
+    public func missingBlobs(limit: Int, in libraries: [UUID]) throws -> [(libraryID: UUID, hash: String, size: UInt64)] {
         guard !libraries.isEmpty else { return [] }
         var arguments = StatementArguments(libraries.map { $0.uuidString.lowercased() })
         arguments += [limit]
@@ -116,7 +116,7 @@ public final class DocumentStore: Sendable {
             let text: String = row["library_id"]
             guard let id = ids[text] ?? UUID(uuidString: text) else { return nil }
             ids[text] = id
-            return (id, row["hash"])
+            return (id, row["hash"], UInt64(row["size"] as Int64))
         }
     }
 
