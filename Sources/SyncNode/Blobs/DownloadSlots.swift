@@ -6,7 +6,6 @@ struct DownloadSlots {
     let maxCount: Int
     let memoryBudget: UInt64
     private var held: [String: UInt64] = [:]
-    private var heldBytes: UInt64 = 0
 
     init(maxCount: Int, memoryBudget: UInt64) {
         self.maxCount = maxCount
@@ -18,14 +17,13 @@ struct DownloadSlots {
 
     /// Takes a slot for `hash` holding `bytes` in memory, if one is free and the bytes fit.
     mutating func start(_ hash: String, holding bytes: UInt64) -> Bool {
-        guard held.count < maxCount, held[hash] == nil, heldBytes + bytes <= memoryBudget || held.isEmpty else { return false }
+        guard held.count < maxCount, held[hash] == nil,
+              held.values.reduce(0, +) + bytes <= memoryBudget || held.isEmpty else { return false }
         held[hash] = bytes
-        heldBytes += bytes
         return true
     }
 
     mutating func finish(_ hash: String) {
-        guard let bytes = held.removeValue(forKey: hash) else { return }
-        heldBytes -= bytes
+        held.removeValue(forKey: hash)
     }
 }
