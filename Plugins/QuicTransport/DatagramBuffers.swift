@@ -9,11 +9,11 @@ final class DatagramBuffers {
     /// Receive slots per recvmmsg: 16 slots of up to 64 KiB take 1 MiB a call, far more than one
     /// pass of the I/O loop consumes, and every slot's pages stay resident once GRO has filled it.
     static let receiveSlots = 16
-    /// Datagrams per GSO send.
-    static let sendBatch = 32
-    /// Largest datagram accepted: also advertised to peers as max_udp_payload_size.
-    let maxDatagram: Int
-    /// A receive slot holds one message: a datagram, or with UDP GRO a burst of them (up to 64 KiB).
+    /// Bytes per GSO send, headers excluded: the kernel takes up to 64 KiB in one go. This is also
+    /// the largest datagram sent.
+    static let largestBatch = 65_000
+    /// A receive slot holds one message: a datagram of any size, or with UDP GRO a burst of them
+    /// (up to 64 KiB), so the transport parameter max_udp_payload_size keeps its default (no limit).
     let slotSize = 65_536
     let receive: UnsafeMutablePointer<UInt8>
     let lengths: UnsafeMutablePointer<Int>
@@ -28,14 +28,13 @@ final class DatagramBuffers {
     let control: UnsafeMutablePointer<UInt8>
     static let controlSize = 2048
 
-    init(maxPayload: Int) {
-        maxDatagram = max(2048, (maxPayload + 64 + 1023) / 1024 * 1024)
+    init() {
         receive = .allocate(capacity: Self.receiveSlots * slotSize)
         lengths = .allocate(capacity: Self.receiveSlots)
         segments = .allocate(capacity: Self.receiveSlots)
         addresses = .allocate(capacity: Self.receiveSlots)
         addressLengths = .allocate(capacity: Self.receiveSlots)
-        sendCapacity = Self.sendBatch * maxPayload
+        sendCapacity = Self.largestBatch
         send = .allocate(capacity: sendCapacity)
         vectors = .allocate(capacity: Self.vectorCount)
         control = .allocate(capacity: Self.controlSize)

@@ -84,7 +84,7 @@ final class QuicConnection {
             var scid = ngtcp2_cid()
             Self.randomCID(&dcid)
             Self.randomCID(&scid)
-            var settings = endpoint.ngtcp2Settings(now: now)
+            var settings = endpoint.ngtcp2Settings(now: now, remote: remote)
             var params = endpoint.transportParams()
             var callbacks = Self.callbacks(client: true)
             var path = pathStorage.pointee.path
@@ -117,7 +117,7 @@ final class QuicConnection {
             var header = header
             var scid = ngtcp2_cid()
             Self.randomCID(&scid)
-            var settings = endpoint.ngtcp2Settings(now: now)
+            var settings = endpoint.ngtcp2Settings(now: now, remote: remote)
             var params = endpoint.transportParams()
             params.original_dcid = header.dcid
             params.stateless_reset_token_present = 1

@@ -264,7 +264,7 @@ extension QuicEndpoint {
     /// streams round-robin, and sends them in GSO batches of equal-size datagrams.
     func writeConnection(_ connection: QuicConnection, now: UInt64) {
         guard let conn = connection.conn else { return }
-        let maxPayload = min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), settings.maxUDPPayload)
+        let maxPayload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn)
         let quantum = ngtcp2_conn_get_send_quantum(conn)
         let maxPackets = max(1, min(io.sendCapacity / maxPayload, quantum / maxPayload))
         var batchLength = 0

@@ -57,7 +57,7 @@ final class QuicEndpoint: @unchecked Sendable {
         let label = Array("can-sync quic stateless reset".utf8)
         crypto_generichash(&derived, 32, secretKey, UInt64(secretKey.count), label, label.count)
         resetSecret = derived
-        io = DatagramBuffers(maxPayload: settings.maxUDPPayload)
+        io = DatagramBuffers()
         chunkPool = ChunkPool(limit: 2 * settings.sendBufferBytes / SendBuffer.chunkSize)
     }
 
@@ -172,12 +172,19 @@ final class QuicEndpoint: @unchecked Sendable {
 
     // MARK: ngtcp2 configuration
 
-    func ngtcp2Settings(now: UInt64) -> ngtcp2_settings {
+    /// ngtcp2's settings for a connection to `remote`; towards this host's own loopback the payload
+    /// size is fixed at `loopback_udp_payload` instead of probed.
+    func ngtcp2Settings(now: UInt64, remote: SocketAddress) -> ngtcp2_settings {
         var result = ngtcp2_settings()
         ngtcp2_settings_default_versioned(NGTCP2_SETTINGS_VERSION, &result)
         result.initial_ts = now
         result.handshake_timeout = UInt64(settings.handshakeTimeoutMs) * NGTCP2_MILLISECONDS
         result.max_tx_udp_payload_size = settings.maxUDPPayload
+        if remote.isLoopback {
+            result.max_tx_udp_payload_size = settings.loopbackUDPPayload
+            result.no_tx_udp_payload_size_shaping = 1
+            result.no_pmtud = 1
+        }
         if Self.ngtcp2LogRequested { quic_shim_enable_ngtcp2_log(&result) }
         result.cc_algo = switch settings.congestionControl {
         case "bbr": NGTCP2_CC_ALGO_BBR2
@@ -200,7 +207,6 @@ final class QuicEndpoint: @unchecked Sendable {
         params.initial_max_streams_uni = 0
         params.max_idle_timeout = UInt64(settings.idleTimeoutMs) * NGTCP2_MILLISECONDS
         params.active_connection_id_limit = 4
-        params.max_udp_payload_size = UInt64(io.maxDatagram)
         return params
     }
 

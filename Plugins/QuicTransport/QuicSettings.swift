@@ -22,6 +22,9 @@ struct QuicSettings: Sendable {
     var maxStreams = 1024
     /// The largest UDP payload sent; Path MTU discovery probes up to it.
     var maxUDPPayload = 1452
+    /// The UDP payload sent to a loopback address: no path to probe, and larger packets cost less
+    /// CPU per byte (crypto, acknowledgements and bookkeeping are per packet).
+    var loopbackUDPPayload = 16_384
     /// The socket send and receive buffer size.
     var socketBufferBytes = 4 << 20
     /// Incoming connections accepted at most (handshaking ones included).
@@ -35,7 +38,7 @@ struct QuicSettings: Sendable {
     static let known: Set<String> = [
         "bind", "idle_timeout_ms", "keepalive_ms", "handshake_timeout_ms", "send_buffer_bytes",
         "stream_window_bytes", "connection_window_bytes", "max_streams", "max_udp_payload",
-        "socket_buffer_bytes", "max_connections", "congestion_control", "insecure_accept_x509_for_tests",
+        "loopback_udp_payload", "socket_buffer_bytes", "max_connections", "congestion_control", "insecure_accept_x509_for_tests",
     ]
 
     init() {}
@@ -54,6 +57,7 @@ struct QuicSettings: Sendable {
         connectionWindowBytes = try Self.number(settings, "connection_window_bytes", connectionWindowBytes, 64 << 10...1 << 30)
         maxStreams = try Self.number(settings, "max_streams", maxStreams, 1...1 << 20)
         maxUDPPayload = try Self.number(settings, "max_udp_payload", maxUDPPayload, 1200...65_000)
+        loopbackUDPPayload = try Self.number(settings, "loopback_udp_payload", loopbackUDPPayload, 1200...DatagramBuffers.largestBatch)
         socketBufferBytes = try Self.number(settings, "socket_buffer_bytes", socketBufferBytes, 64 << 10...256 << 20)
         maxConnections = try Self.number(settings, "max_connections", maxConnections, 1...1 << 20)
         congestionControl = try settings.string("congestion_control") ?? congestionControl

@@ -63,6 +63,21 @@ struct SocketAddress: Equatable {
         return text.hasPrefix("0.0.0.0:") || text.hasPrefix("[::]:")
     }
 
+    /// 127.0.0.0/8, ::1, or an IPv4-mapped loopback address: traffic that never leaves this host.
+    var isLoopback: Bool {
+        var copy = storage
+        return withUnsafePointer(to: &copy) { pointer in
+            if family == AF_INET {
+                let address = pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+                return address >> 24 == 127
+            }
+            guard family == AF_INET6 else { return false }
+            let bytes = pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) } }
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+            return bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+        }
+    }
+
     static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool {
         guard lhs.length == rhs.length else { return false }
         var a = lhs.storage

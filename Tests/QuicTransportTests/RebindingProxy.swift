@@ -1,9 +1,10 @@
 import Foundation
 
 /// A UDP relay on 127.0.0.1 whose upstream socket can be swapped for one on a new port, as a NAT
-/// does when it rebinds.
+/// does when it rebinds. It notes the largest datagram it relayed.
 final class RebindingProxy: @unchecked Sendable {
     private let lock = NSLock()
+    private var largest = 0
     private let listener: Int32
     private var upstream: Int32
     private var retired: [Int32] = []
@@ -30,6 +31,8 @@ final class RebindingProxy: @unchecked Sendable {
         }
         thread.start()
     }
+
+    var largestDatagram: Int { lock.withLock { largest } }
 
     var upstreamAddress: String { lock.withLock { "127.0.0.1:\(Self.port(of: upstream))" } }
 
@@ -69,6 +72,7 @@ final class RebindingProxy: @unchecked Sendable {
                     pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(entry.fd, &buffer, buffer.count, 0, $0, &length) }
                 }
                 guard count > 0 else { continue }
+                lock.withLock { largest = max(largest, count) }
                 if entry.fd == listener {
                     lock.withLock {
                         clientAddress = from
