@@ -96,16 +96,32 @@ public final class CANClient: Sendable {
         try await ingest(fileAt: path, size: size, available: available, options: options)
     }
 
-    /// `POST /ingest` of content already in memory: for small assets only (a large one should be
-    /// streamed from a file with `ingest(fileAt:)`). The content is sent as it is, not copied.
-    public func ingest(bytes: ByteBuffer, filename: String, options: IngestOptions) async throws -> Asset {
+    /// `POST /ingest` of content that arrives as `body` and holds `size` bytes (a download, say), streamed
+    /// without holding it whole. Sent once, never retried: `body` is consumed as it goes. A body that
+    /// throws fails the request before the form is complete, so the service stores nothing; use
+    /// `expectedHash` so it refuses content that turns out different.
+    public func ingest<Body: AsyncSequence & Sendable>(streaming body: Body, size: Int64, filename: String,
+                                                       options: IngestOptions) async throws -> Asset
+    where Body.Element == ByteBuffer {
         let form = MultipartForm()
-        let parts = BufferChunks(buffers: [
-            form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
-                        mimeType: options.mimeType ?? "application/octet-stream"),
-            bytes, form.suffix,
-        ])
-        return try await post(form: form) { .stream(parts, length: .known(Int64(parts.byteCount))) }
+        let chunks = FramedChunks(
+            prefix: form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
+                                mimeType: options.mimeType ?? "application/octet-stream"),
+            body: body, suffix: form.suffix)
+        let url = baseURL + "/ingest"
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: form.contentType)
+        request.body = .stream(chunks, length: .known(Int64(chunks.prefix.readableBytes) + size + Int64(chunks.suffix.readableBytes)))
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: .hours(24))
+        } catch let error as CANClientError {
+            throw error
+        } catch {
+            throw CANClientError(status: nil, message: "\(error)", url: url)
+        }
+        return try await Self.decode(response, url: url)
     }
 
     private func ingest(fileAt path: String, size fileSize: Int64, available: (@Sendable (Int64) async throws -> Void)?,

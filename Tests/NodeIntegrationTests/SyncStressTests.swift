@@ -341,7 +341,7 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
-    /// A small asset checked in memory, a larger one through the store's partial upload.
+    /// A small asset streamed into one ingest, a larger one through the store's partial upload.
     func testCorruptBytesAreNeverIngested() async throws {
         let nodes = try await startNodes(["a", "b"])
         try await corruptBytesAreNeverIngested(nodes)

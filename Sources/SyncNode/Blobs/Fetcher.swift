@@ -15,7 +15,7 @@ import SyncProtocol
 /// Only entries whose bytes the service lacks are fetched: the announcer records every asset the
 /// service holds, so there is no request to the service first. (An asset ingested there in the
 /// same instant may still be fetched; the service then answers its ingest as a duplicate.)
-/// A download larger than `inMemoryLimit` goes into a partial upload in the CAN Service when it
+/// A download larger than `oneRequestLimit` goes into a partial upload in the CAN Service when it
 /// offers them, else into a partial file under the data directory; either resumes from its length
 /// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
 /// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, many
@@ -193,44 +193,43 @@ final class Fetcher: Service, Sendable {
         }
     }
 
-    /// Assets up to this size are downloaded into memory, checked, and ingested in one request: a
-    /// partial file (one more copy of every byte through the page cache) would cost more than a
-    /// repeated download after a restart.
-    static let inMemoryLimit: UInt64 = 1 << 20
+    /// Assets up to this size stream from the peer straight into one ingest request: a partial upload
+    /// or file that outlives a failure (two requests, or one more copy of every byte through the page
+    /// cache) would cost more than downloading them again after a restart.
+    static let oneRequestLimit: UInt64 = 1 << 20
 
-    /// What a download of `size` bytes holds in memory at most: a small one its bytes, a streamed one
-    /// about one chunk of buffers.
+    /// What a download of `size` bytes holds in memory at most: the bytes in flight between the peer and
+    /// the store, bounded by the transport's stream window (1 MiB by default) and by the asset's size.
     static func memoryCost(_ size: UInt64) -> UInt64 {
-        min(size, inMemoryLimit)
+        min(size, oneRequestLimit)
     }
 
-    /// Downloads a small asset into memory, checks its SHA-256 and ingests it.
-    private func downloadAndIngestInMemory(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
+    /// Streams a small asset from the peer into one ingest request, checking its SHA-256 before the
+    /// request's form is complete: content that fails the check ends the request and is never ingested.
+    private func downloadAndIngestInOneRequest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
         let manifest = entry.manifest
-        let hasher = SHA256Hasher()
-        var bytes = ByteBufferAllocator().buffer(capacity: Int(manifest.size))
         meter.begin(hash: manifest.hashHex, library: library, totalBytes: manifest.size, resumedAt: 0)
         meter.source(manifest.hashHex, peer: connection.peer)
-        try await receive(entry, library: library, from: connection, offset: 0) { chunk in
-            hasher.update(chunk)
-            bytes.writeBytes(chunk)
+        let reader = try await BlobResponseReader.open(entry, library: library, from: connection, offset: 0, meter: meter)
+        let feed = BlobUploadFeed(reader: reader, hasher: SHA256Hasher(), verifying: manifest.hashHex)
+        do {
+            _ = try await client.ingest(streaming: feed, size: Int64(manifest.size), filename: manifest.hashHex,
+                                        options: Self.ingestOptions(manifest))
+        } catch {
+            // The request failed because the download did: that is the error to report (and to penalise).
+            throw feed.failure ?? error
         }
-        let actual = hasher.finalizeHex()
-        guard actual == manifest.hashHex else {
-            throw VerificationError(message: "content hashes to \(actual), not \(manifest.hashHex)")
-        }
-        _ = try await client.ingest(bytes: bytes, filename: manifest.hashHex, options: Self.ingestOptions(manifest))
     }
 
-    /// Downloads the asset and ingests it into the local CAN Service: a small one in memory; a larger
-    /// one into a partial upload in the service when it offers them, else (or when a partial file from an
+    /// Downloads the asset and ingests it into the local CAN Service: a small one streamed into one
+    /// ingest request; a larger one into a partial upload in the service when it offers them, else (or when a partial file from an
     /// earlier try exists) through a partial file.
     private func downloadAndIngest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection,
                                    to partial: URL) async throws {
         let manifest = entry.manifest
         let partialFileExists = FileManager.default.fileExists(atPath: partial.path)
-        if manifest.size <= Self.inMemoryLimit, !partialFileExists {
-            try await downloadAndIngestInMemory(entry, library: library, from: connection)
+        if manifest.size <= Self.oneRequestLimit, !partialFileExists {
+            try await downloadAndIngestInOneRequest(entry, library: library, from: connection)
         } else if !partialFileExists, try await serviceOffersPartialUploads() {
             try await downloadAndIngestThroughService(entry, library: library, from: connection)
         } else {
