@@ -160,6 +160,34 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
+    /// b's CAN Service is replaced, while b runs, by one without partial uploads: large assets still
+    /// arrive (through b's own partial file), since b asks the new service what it offers.
+    func testLargeAssetsStillArriveAfterTheStoreLosesPartialUploads() async throws {
+        let a = try await startNodes(["a"])[0]
+        let storeDirectory = try TemporaryDirectory("b-store")
+        let first = try await CANStoreProcess(dataDirectory: storeDirectory.file("data"))
+        stores.append((first, storeDirectory))
+        let b = try NodeProcess(label: "b", configLines: ["poll_interval_secs: 1"], storeURL: first.baseURL)
+        try await b.start()
+        let nodes = [a, b]
+        let before = try await ingestRandom(3 << 20, seed: 7, into: a, fields: Self.fields(7))
+        let library = try await SyncScenario.createLibrary(on: a, name: "swapped store")
+        try await SyncScenario.share(library, from: a, to: b)
+        let arrived = try await eventually(timeout: 30) { try await SyncScenario.meta(before.hash, on: b) != nil }
+        XCTAssertTrue(arrived, logs(nodes))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: storeDirectory.file("data/index-0/partial").path),
+                      "the first asset went through the store's partial upload")
+
+        first.stop()
+        let second = try await CANStoreProcess(dataDirectory: storeDirectory.file("data"), port: first.port,
+                                               extraArguments: ["--no-partial-uploads"])
+        stores.append((second, storeDirectory))
+        let after = try await ingestRandom(3 << 20, seed: 8, into: a, fields: Self.fields(8))
+        let arrivedAfter = try await eventually(timeout: 30) { try await SyncScenario.meta(after.hash, on: b) != nil }
+        XCTAssertTrue(arrivedAfter, logs(nodes))
+        try await assertAssetsIdentical([before, after], on: nodes)
+    }
+
     /// Kills b while it downloads a large asset from a, restarts it, and checks that only the bytes
     /// missing from the file at `partialPath` are downloaded again.
     func restartMidDownloadResumes(_ nodes: [NodeProcess], partialPath: (String) -> String,

@@ -231,7 +231,14 @@ final class Fetcher: Service, Sendable {
         if manifest.size <= Self.oneRequestLimit, !partialFileExists {
             try await downloadAndIngestInOneRequest(entry, library: library, from: connection)
         } else if !partialFileExists, try await serviceOffersPartialUploads() {
-            try await downloadAndIngestThroughService(entry, library: library, from: connection)
+            do {
+                try await downloadAndIngestThroughService(entry, library: library, from: connection)
+            } catch let error as CANClientError where error.status == 404 || error.status == 405 {
+                // The service no longer knows the extension (it was replaced while this node ran):
+                // ask again before the next try, which then takes the partial file.
+                offersPartialUploads.withLock { $0 = nil }
+                throw error
+            }
         } else {
             try await downloadAndIngestThroughFile(entry, library: library, from: connection, to: partial)
         }
@@ -273,7 +280,8 @@ final class Fetcher: Service, Sendable {
         _ = try await upload.value
     }
 
-    /// Whether the local CAN Service offers partial uploads; asked once.
+    /// Whether the local CAN Service offers partial uploads; asked once, and again after a partial-upload
+    /// request it does not know.
     private func serviceOffersPartialUploads() async throws -> Bool {
         if let known = offersPartialUploads.withLock({ $0 }) { return known }
         let offers = try await client.offersPartialUploads()
