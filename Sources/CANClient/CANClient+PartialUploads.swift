@@ -35,15 +35,7 @@ extension CANClient {
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
         request.body = .stream(body, length: .unknown)
-        let response: HTTPClientResponse
-        do {
-            // Bounded by the read timeout between bytes, not by a total deadline.
-            response = try await httpClient.execute(request, timeout: .hours(24))
-        } catch let error as CANClientError {
-            throw error
-        } catch {
-            throw CANClientError(status: nil, message: "\(error)", url: url)
-        }
+        let response = try await executeOnce(request, url: url)
         let status: PartialUploadStatus = try await Self.decode(response, url: url)
         return status.size
     }

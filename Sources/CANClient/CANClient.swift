@@ -113,15 +113,19 @@ public final class CANClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: form.contentType)
         request.body = .stream(chunks, length: .known(Int64(chunks.prefix.readableBytes) + size + Int64(chunks.suffix.readableBytes)))
-        let response: HTTPClientResponse
+        return try await Self.decode(try await executeOnce(request, url: url), url: url)
+    }
+
+    /// Sends a request whose body is consumed as it goes: once, never retried, bounded by the read
+    /// timeout between bytes rather than by a total deadline.
+    func executeOnce(_ request: HTTPClientRequest, url: String) async throws -> HTTPClientResponse {
         do {
-            response = try await httpClient.execute(request, timeout: .hours(24))
+            return try await httpClient.execute(request, timeout: .hours(24))
         } catch let error as CANClientError {
             throw error
         } catch {
             throw CANClientError(status: nil, message: "\(error)", url: url)
         }
-        return try await Self.decode(response, url: url)
     }
 
     private func ingest(fileAt path: String, size fileSize: Int64, available: (@Sendable (Int64) async throws -> Void)?,
