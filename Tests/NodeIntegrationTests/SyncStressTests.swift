@@ -245,6 +245,38 @@ final class SyncStressTests: XCTestCase {
         XCTAssertEqual(stillOnA.status, 200)
     }
 
+    func testLibraryRemovedMidDownloadStopsItAndKeepsNoPartial() async throws {
+        let nodes = try await startNodes(["a", "b"])
+        let (a, b) = (nodes[0], nodes[1])
+        let size = 192 << 20
+        let asset = try await ingestRandom(size, seed: 77, into: a, fields: Self.fields(77))
+        let library = try await SyncScenario.createLibrary(on: a, name: "big")
+        try await SyncScenario.share(library, from: a, to: b)
+        let partial = b.directory.file("data/can_service/index-0/partial/\(asset.hash)").path
+        let started = await eventually(timeout: 30, interval: 0.01) {
+            ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
+        }
+        XCTAssertTrue(started, logs(nodes))
+
+        let removed = try await TestHTTP.request("DELETE", "\(b.apiURL)/libraries/\(library)")
+        XCTAssertEqual(removed.status, 200)
+        let cleaned = await eventually(timeout: 20) { !FileManager.default.fileExists(atPath: partial) }
+        XCTAssertTrue(cleaned, "the store's partial upload is removed with the library\n\(logs(nodes))")
+        let receivedThen = try await Self.blobBytesReceived(b)
+        // Long enough for the rest of the asset to arrive had the download gone on.
+        try await Task.sleep(for: .seconds(3))
+        let receivedNow = try await Self.blobBytesReceived(b)
+        XCTAssertEqual(receivedNow, receivedThen, "no bytes of the removed library's asset arrive any more")
+        let ingested = try await SyncScenario.meta(asset.hash, on: b)
+        XCTAssertNil(ingested, "the download stopped with the library: nothing is ingested")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "and nothing is kept")
+    }
+
+    static func blobBytesReceived(_ node: NodeProcess) async throws -> Int {
+        let status = try await TestHTTP.get("\(node.apiURL)/status").data as? [String: Any]
+        return try XCTUnwrap(status?["blob_bytes_received"] as? Int)
+    }
+
     func testMetadataChangeAndDeletionPropagate() async throws {
         let nodes = try await startNodes(["a", "b"])
         let (a, b) = (nodes[0], nodes[1])

@@ -19,7 +19,8 @@ import SyncProtocol
 /// offers them, else into a partial file under the data directory; either resumes from its length
 /// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
 /// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, many
-/// small ones or a few large ones (see `DownloadSlots`).
+/// small ones or a few large ones (see `DownloadSlots`). Removing a library stops its downloads and
+/// removes what they kept (see `libraryRemoved(_:)`).
 final class Fetcher: Service, Sendable {
     private let client: CANClient
     private let documents: DocumentStore
@@ -32,6 +33,8 @@ final class Fetcher: Service, Sendable {
     private let wakes: AsyncStream<Void>
     private let offersPartialUploads = Mutex<Bool?>(nil)
     private let state: Mutex<(inFlight: DownloadSlots, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
+    /// The task of each download in flight, by hash, with the library it downloads for.
+    private let running = Mutex<[String: (library: UUID, task: Task<Void, Never>)]>([:])
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
@@ -103,12 +106,16 @@ final class Fetcher: Service, Sendable {
                 return state.inFlight.start(hash, holding: Self.memoryCost(size))
             }
             guard start else { continue }
-            Task {
-                if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
-                    await self.fetch(entry, library: library)
-                }
-                self.state.withLock { $0.inFlight.finish(hash) }
-                self.wake.yield()
+            // Registered under the lock that the task's own ending takes: it cannot end before it is listed.
+            running.withLock { running in
+                running[hash] = (library, Task {
+                    if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
+                        await self.fetch(entry, library: library)
+                    }
+                    self.running.withLock { _ = $0.removeValue(forKey: hash) }
+                    self.state.withLock { $0.inFlight.finish(hash) }
+                    self.wake.yield()
+                })
             }
         }
     }
@@ -116,7 +123,7 @@ final class Fetcher: Service, Sendable {
     private func fetch(_ entry: SyncEntry, library: UUID) async {
         let hash = entry.manifest.hashHex
         do {
-            let partial = partialDirectory.appendingPathComponent("\(hash).part")
+            let partial = partialFile(hash)
             let peers = engine.peers(of: library)
             let providers = state.withLock { $0.penalties.ordered(peers) }
             var failures: [String] = []
@@ -131,12 +138,19 @@ final class Fetcher: Service, Sendable {
                     failures.append("\(provider.short): \(error)")
                     logger.warning("discarded bytes of \(hash) from node \(provider.short): \(error)")
                 } catch {
+                    // A download stopped here (its library was removed) is not the peer's failure.
+                    if Task.isCancelled { throw error }
                     state.withLock { $0.penalties.add(ProviderPenalties.failure, to: provider) }
                     failures.append("\(provider.short): \(error)")
                 }
             }
             throw FetchError(message: failures.isEmpty ? "no connected peer holds library \(library)" : failures.joined(separator: "; "))
         } catch {
+            // Cancelled: the library was removed, and `libraryRemoved` cleans up.
+            guard !Task.isCancelled else {
+                meter.end(hash)
+                return
+            }
             // A peer that lacks the bytes now may have them soon (it is fetching them itself),
             // so retries start fast and back off.
             let attempts = state.withLock { state -> Int in
@@ -147,6 +161,55 @@ final class Fetcher: Service, Sendable {
             if attempts == 1 || attempts % 8 == 0 { logger.info("could not fetch \(hash) yet (attempt \(attempts)): \(error)") }
         }
         meter.end(hash)
+    }
+
+    private func partialFile(_ hash: String) -> URL {
+        partialDirectory.appendingPathComponent("\(hash).part")
+    }
+
+    // MARK: Removed libraries
+
+    /// A library was removed: its downloads in flight stop, and the bytes kept for assets no remaining
+    /// library lists (partial files, and partial uploads in the CAN Service of downloads this process
+    /// started or retried) are removed. Its entries are already gone with the library.
+    func libraryRemoved(_ id: UUID) {
+        let stopped = running.withLock { running in running.filter { $0.value.library == id } }
+        for download in stopped.values { download.task.cancel() }
+        Task {
+            for download in stopped.values { await download.task.value }
+            let tried = state.withLock { Set($0.retries.keys) }
+            await removeUnlistedPartials(of: tried.union(stopped.keys))
+        }
+    }
+
+    /// Removes what is kept of each of `hashes` (and of any partial file) that no library lists any more.
+    private func removeUnlistedPartials(of hashes: Set<String>) async {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: partialDirectory.path)) ?? []
+        let filed = files.filter { $0.hasSuffix(".part") }.map { String($0.dropLast(".part".count)) }
+        let offersPartialUploads = (try? await serviceOffersPartialUploads()) ?? false
+        for hash in hashes.union(filed) {
+            guard let listed = try? documents.isLive(hash: hash), !listed else { continue }
+            state.withLock { _ = $0.retries.removeValue(forKey: hash) }
+            try? FileManager.default.removeItem(at: partialFile(hash))
+            if offersPartialUploads, !filed.contains(hash) { await removePartialUpload(hash) }
+        }
+    }
+
+    /// Removes the CAN Service's partial upload of `hash`, waiting out (a few seconds at most) the end of
+    /// the cancelled request still appending to it.
+    private func removePartialUpload(_ hash: String) async {
+        for _ in 0..<50 {
+            do {
+                try await client.removePartialUpload(hash)
+                return
+            } catch let error as CANClientError where error.status == 409 {
+                try? await Task.sleep(for: .milliseconds(100))
+            } catch {
+                logger.warning("could not remove the partial upload of \(hash) from the CAN Service: \(error)")
+                return
+            }
+        }
+        logger.warning("could not remove the partial upload of \(hash): the CAN Service kept it busy")
     }
 
     /// Appends the missing tail of the asset to `partial`, hashing as it writes (a resumed file's

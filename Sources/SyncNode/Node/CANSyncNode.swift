@@ -98,6 +98,7 @@ public final class CANSyncNode: Sendable {
                 fetcher.poke()
             case .removed(let id):
                 engine.libraryRemoved(id)
+                fetcher.libraryRemoved(id)
             }
         }
     }
