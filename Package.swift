@@ -131,7 +131,9 @@ let package = Package(
         .testTarget(name: "PluginHostTests", dependencies: [
             "PluginHost", "SyncNode", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "CANStoreTests", dependencies: ["CANStore", "CANModel", "CANClient", "TestSupport"]),
+        .testTarget(name: "CANStoreTests", dependencies: [
+            "CANStore", "CANModel", "CANClient", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "QuicTransportTests", dependencies: ["PluginHost", "TestSupport", "CSodium", "COpenSSL"]),
         .testTarget(name: "PkarrTests", dependencies: ["Pkarr", "PkarrRelay", "PluginHost", "TestSupport", "CSodium"]),
         .testTarget(name: "DiscoveryPluginTests", dependencies: ["PluginHost", "TestSupport", "CSodium"]),

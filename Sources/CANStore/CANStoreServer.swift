@@ -18,6 +18,7 @@ import ServiceLifecycle
 ///
 /// Opening the server opens index 0 (and any index already on disk), migrates its database and removes
 /// uploads abandoned by an earlier process, so a failure there is thrown from `init`, not from `run`.
+/// While it serves, partial uploads untouched for a week are removed every `staleSweepInterval`.
 public final class CANStoreServer: Service, Sendable {
     public let configuration: CANStoreConfiguration
     private let registry: StoreRegistry
@@ -48,13 +49,31 @@ public final class CANStoreServer: Service, Sendable {
             logger: logger)
     }
 
+    /// How often a running server looks for partial uploads untouched for a week.
+    public static let staleSweepInterval: Duration = .seconds(3600)
+
     /// Serves until the task is cancelled or the surrounding `ServiceGroup` shuts down gracefully.
     public func run() async throws {
-        try await makeApplication().run()
+        try await sweepingStalePartialUploads { try await makeApplication().run() }
     }
 
     /// Serves until SIGTERM or SIGINT, as a stand-alone process does.
     public func runService() async throws {
-        try await makeApplication().runService()
+        try await sweepingStalePartialUploads { try await makeApplication().runService() }
+    }
+
+    /// Runs `serve`, removing stale partial uploads every `staleSweepInterval` until it returns.
+    private func sweepingStalePartialUploads(_ serve: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [registry, logger] in
+                while true {
+                    try await Task.sleep(for: Self.staleSweepInterval)
+                    let removed = registry.removeStalePartialUploads()
+                    if removed > 0 { logger.info("removed \(removed) partial upload(s) untouched for a week") }
+                }
+            }
+            try await serve()
+            group.cancelAll()
+        }
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// a client appends to one over as many requests as it needs, a dropped request keeps the bytes that
 /// arrived, and the finished upload is ingested by renaming its file into the blob directory, not by
 /// sending the bytes again. The directory survives restarts; uploads untouched for a week are removed
-/// at start-up.
+/// at start-up and, while the store runs, by `removeStale()` (see `CANStoreServer.staleSweepInterval`).
 ///
 /// One request at a time works on a hash. While the bytes of an upload arrive in order within this
 /// process their running digest is kept, so finishing does not read the file again.
@@ -35,7 +35,7 @@ final class PartialUploads: Sendable {
         directoryURL = root.appendingPathComponent("partial", isDirectory: true)
         prefix = directoryURL.path + "/"
         try FileManager.default.createDirectory(at: directoryURL, withIntermediateDirectories: true)
-        let removed = removeStale(before: Date().addingTimeInterval(-Self.staleAfter))
+        let removed = removeStale()
         if removed > 0 { logger.info("removed \(removed) partial upload(s) untouched for a week in \(directoryURL.path)") }
     }
 
@@ -124,14 +124,22 @@ final class PartialUploads: Sendable {
         unlink(path(hash))
     }
 
-    private func removeStale(before cutoff: Date) -> Int {
+    /// Removes the uploads untouched for `staleAfter` that no request is working on, with their running
+    /// digests; returns how many.
+    func removeStale() -> Int {
+        let cutoff = Date().addingTimeInterval(-Self.staleAfter)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directoryURL.path)) ?? []
         var removed = 0
         for name in names {
             let file = prefix + name
             guard let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
                   modified < cutoff else { continue }
-            if unlink(file) == 0 { removed += 1 }
+            let unlinked = state.withLock { state -> Bool in
+                guard !state.busy.contains(name) else { return false }
+                state.digests.removeValue(forKey: name)
+                return unlink(file) == 0
+            }
+            if unlinked { removed += 1 }
         }
         return removed
     }

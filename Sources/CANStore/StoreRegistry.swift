@@ -31,6 +31,11 @@ final class StoreRegistry: Sendable {
         }
     }
 
+    /// Removes the partial uploads untouched for a week from every open index; returns how many.
+    func removeStalePartialUploads() -> Int {
+        stores.withLock { Array($0.values) }.reduce(0) { $0 + $1.partials.removeStale() }
+    }
+
     func store(_ index: Int) throws -> AssetStore {
         guard (0...Self.maxIndex).contains(index) else {
             throw CANStoreError.notFound("no index \(index): this store serves indexes 0...\(Self.maxIndex)")
