@@ -32,9 +32,10 @@ final class Fetcher: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let offersPartialUploads = Mutex<Bool?>(nil)
-    private let state: Mutex<(inFlight: DownloadSlots, retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
-    /// The task of each download in flight, by hash, with the library it downloads for.
-    private let running = Mutex<[String: (library: UUID, task: Task<Void, Never>)]>([:])
+    /// The downloads in flight (their memory, and each one's library and task), the retries waiting and the
+    /// providers' penalties.
+    private let state: Mutex<(inFlight: DownloadSlots, tasks: [String: (library: UUID, task: Task<Void, Never>)],
+                              retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
@@ -45,7 +46,7 @@ final class Fetcher: Service, Sendable {
         self.connections = connections
         self.meter = meter
         self.logger = logger
-        state = Mutex((DownloadSlots(maxCount: maxConcurrent, memoryBudget: memoryBudget), [:], ProviderPenalties()))
+        state = Mutex((DownloadSlots(maxCount: maxConcurrent, memoryBudget: memoryBudget), [:], [:], ProviderPenalties()))
         partialDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("partial")
         try FileManager.default.createDirectory(at: partialDirectory, withIntermediateDirectories: true)
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -101,19 +102,18 @@ final class Fetcher: Service, Sendable {
             return
         }
         for (library, hash, size) in missing {
-            let start = state.withLock { state -> Bool in
-                guard (state.retries[hash]?.after ?? .distantPast) < now else { return false }
-                return state.inFlight.start(hash, holding: Self.memoryCost(size))
-            }
-            guard start else { continue }
-            // Registered under the lock that the task's own ending takes: it cannot end before it is listed.
-            running.withLock { running in
-                running[hash] = (library, Task {
+            // The task is listed under the lock its own ending takes: it cannot end before it is listed.
+            state.withLock { state in
+                guard (state.retries[hash]?.after ?? .distantPast) < now,
+                      state.inFlight.start(hash, holding: Self.memoryCost(size)) else { return }
+                state.tasks[hash] = (library, Task {
                     if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
                         await self.fetch(entry, library: library)
                     }
-                    self.running.withLock { _ = $0.removeValue(forKey: hash) }
-                    self.state.withLock { $0.inFlight.finish(hash) }
+                    self.state.withLock { state in
+                        state.inFlight.finish(hash)
+                        state.tasks[hash] = nil
+                    }
                     self.wake.yield()
                 })
             }
@@ -173,7 +173,7 @@ final class Fetcher: Service, Sendable {
     /// library lists (partial files, and partial uploads in the CAN Service of downloads this process
     /// started or retried) are removed. Its entries are already gone with the library.
     func libraryRemoved(_ id: UUID) {
-        let stopped = running.withLock { running in running.filter { $0.value.library == id } }
+        let stopped = state.withLock { state in state.tasks.filter { $0.value.library == id } }
         for download in stopped.values { download.task.cancel() }
         Task {
             for download in stopped.values { await download.task.value }
