@@ -65,11 +65,10 @@ public final class CANStoreServer: Service, Sendable {
     /// Runs `serve`, removing stale partial uploads every `staleSweepInterval` until it returns.
     private func sweepingStalePartialUploads(_ serve: () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [registry, logger] in
+            group.addTask { [registry] in
                 while true {
                     try await Task.sleep(for: Self.staleSweepInterval)
-                    let removed = registry.removeStalePartialUploads()
-                    if removed > 0 { logger.info("removed \(removed) partial upload(s) untouched for a week") }
+                    registry.removeStalePartialUploads()
                 }
             }
             try await serve()

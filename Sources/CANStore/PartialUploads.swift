@@ -18,6 +18,7 @@ final class PartialUploads: Sendable {
 
     let directoryURL: URL
     private let prefix: String
+    private let logger: Logger
     private let state = Mutex<(busy: Set<String>, digests: [String: RunningDigest])>(([], [:]))
 
     /// The digest of a partial upload's first `length` bytes. Only the request holding the upload's
@@ -34,9 +35,9 @@ final class PartialUploads: Sendable {
     init(root: URL, logger: Logger) throws {
         directoryURL = root.appendingPathComponent("partial", isDirectory: true)
         prefix = directoryURL.path + "/"
+        self.logger = logger
         try FileManager.default.createDirectory(at: directoryURL, withIntermediateDirectories: true)
-        let removed = removeStale()
-        if removed > 0 { logger.info("removed \(removed) partial upload(s) untouched for a week in \(directoryURL.path)") }
+        removeStale()
     }
 
     func path(_ hash: String) -> String { prefix + hash }
@@ -125,7 +126,8 @@ final class PartialUploads: Sendable {
     }
 
     /// Removes the uploads untouched for `staleAfter` that no request is working on, with their running
-    /// digests; returns how many.
+    /// digests; logs and returns how many.
+    @discardableResult
     func removeStale() -> Int {
         let cutoff = Date().addingTimeInterval(-Self.staleAfter)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directoryURL.path)) ?? []
@@ -141,6 +143,7 @@ final class PartialUploads: Sendable {
             }
             if unlinked { removed += 1 }
         }
+        if removed > 0 { logger.info("removed \(removed) partial upload(s) untouched for a week in \(directoryURL.path)") }
         return removed
     }
 }

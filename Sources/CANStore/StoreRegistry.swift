@@ -31,9 +31,9 @@ final class StoreRegistry: Sendable {
         }
     }
 
-    /// Removes the partial uploads untouched for a week from every open index; returns how many.
-    func removeStalePartialUploads() -> Int {
-        stores.withLock { Array($0.values) }.reduce(0) { $0 + $1.partials.removeStale() }
+    /// Removes the partial uploads untouched for a week from every open index.
+    func removeStalePartialUploads() {
+        for store in stores.withLock({ Array($0.values) }) { store.partials.removeStale() }
     }
 
     func store(_ index: Int) throws -> AssetStore {
