@@ -116,6 +116,20 @@ public final class CANClient: Sendable {
         return try await Self.decode(try await executeOnce(request, url: url), url: url)
     }
 
+    /// `POST /ingest` of content held in memory (a small asset): the form goes out in one write, and a
+    /// request that fails to reach the service is retried like any other.
+    public func ingest(bytes content: ByteBuffer, filename: String, options: IngestOptions) async throws -> Asset {
+        let form = MultipartForm()
+        var body = form.prefix(fields: try Self.formFields(options), filename: options.filename ?? filename,
+                               mimeType: options.mimeType ?? "application/octet-stream")
+        var content = content
+        body.writeBuffer(&content)
+        var suffix = form.suffix
+        body.writeBuffer(&suffix)
+        let request = body
+        return try await post(form: form) { .bytes(request) }
+    }
+
     /// Sends a request whose body is consumed as it goes: once, never retried, bounded by the read
     /// timeout between bytes rather than by a total deadline.
     func executeOnce(_ request: HTTPClientRequest, url: String) async throws -> HTTPClientResponse {

@@ -6,7 +6,8 @@ import TestSupport
 import XCTest
 
 /// `CANClient.ingest(streaming:)`: content that arrives in chunks goes into one ingest request, and a
-/// body that fails part way leaves nothing in the store.
+/// body that fails part way leaves nothing in the store. `CANClient.ingest(bytes:)`: content held in
+/// memory goes in one request with every field.
 final class CANClientStreamingIngestTests: CANStoreTestCase {
     func testStreamedChunksAreIngestedWithEveryField() async throws {
         let bytes = awkwardBytes(count: 700_000)
@@ -42,6 +43,36 @@ final class CANClientStreamingIngestTests: CANStoreTestCase {
         let asset = try await client.ingest(streaming: Chunks(chunks: [ByteBuffer(bytes: bytes)]), size: Int64(bytes.count),
                                             filename: "whole.bin", options: IngestOptions())
         XCTAssertEqual(asset.hash, SHA256Hasher.hex(of: bytes))
+    }
+
+    func testBytesInMemoryAreIngestedWithEveryFieldAndCheckedAgainstTheExpectedHash() async throws {
+        let bytes = awkwardBytes(count: 20_000)
+        let options = IngestOptions(mimeType: "text/plain", application: "notes", tags: ["x"], user: "bo",
+                                    filename: "note.txt", metadata: ["pages": .number(3)], createdAt: 1_700_000_000_123,
+                                    expectedHash: SHA256Hasher.hex(of: bytes))
+        let asset = try await client.ingest(bytes: ByteBuffer(bytes: bytes), filename: "ignored.bin", options: options)
+        XCTAssertEqual(asset.hash, SHA256Hasher.hex(of: bytes))
+        XCTAssertEqual(asset.size, Int64(bytes.count))
+        XCTAssertEqual(asset.mimeType, "text/plain")
+        XCTAssertEqual(asset.application, "notes")
+        XCTAssertEqual(asset.tags, ["x"])
+        XCTAssertEqual(asset.user, "bo")
+        XCTAssertEqual(asset.filename, "note.txt")
+        XCTAssertEqual(asset.metadata, ["pages": .number(3)])
+        XCTAssertEqual(asset.createdAt, 1_700_000_000_123)
+        let (_, stored) = try await downloadAll(asset.hash)
+        XCTAssertEqual(stored, bytes)
+
+        var other = bytes
+        other[0] ^= 1
+        do {
+            _ = try await client.ingest(bytes: ByteBuffer(bytes: other), filename: "other.bin", options: options)
+            XCTFail("content that differs from expected_hash was ingested")
+        } catch let error as CANClientError {
+            XCTAssertEqual(error.status, 409)
+        }
+        let refused = try? await client.meta(SHA256Hasher.hex(of: other))
+        XCTAssertNil(refused, "the refused content is in the store")
     }
 }
 

@@ -401,7 +401,8 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
-    /// A small asset streamed into one ingest, a larger one through the store's partial upload.
+    /// A small asset checked in memory before its ingest, a medium one streamed into one ingest, a
+    /// larger one through the store's partial upload.
     func testCorruptBytesAreNeverIngested() async throws {
         let nodes = try await startNodes(["a", "b"])
         try await corruptBytesAreNeverIngested(nodes)
@@ -414,17 +415,18 @@ final class SyncStressTests: XCTestCase {
         XCTAssertTrue(dropped, "b's store keeps a corrupt partial upload")
     }
 
-    /// The larger asset through the fetcher's own partial file, for a store without partial uploads.
+    /// The largest asset through the fetcher's own partial file, for a store without partial uploads.
     func testCorruptBytesAreNeverIngestedThroughAPartialFile() async throws {
         let nodes = [try await startNodes(["a"])[0], try await startNodeWithPlainStore("b")]
         try await corruptBytesAreNeverIngested(nodes)
     }
 
-    /// a serves tampered bytes of two assets (200 kB and 1.5 MB); b must discard them and ingest neither.
+    /// a serves tampered bytes of three assets (20 kB, 200 kB and 1.5 MB: one per way the fetcher
+    /// ingests); b must discard them and ingest none.
     func corruptBytesAreNeverIngested(_ nodes: [NodeProcess]) async throws {
         let (a, b) = (nodes[0], nodes[1])
         var hashes: [String] = []
-        for size in [200_000, 1_500_000] {
+        for size in [20_000, 200_000, 1_500_000] {
             let contents = Data((0..<size).map { UInt8($0 % 251) })
             let hash = try await SyncScenario.ingest(contents, into: a)["hash"] as! String
             // Tamper with a's stored copy: a will now serve bytes that do not match the hash.
@@ -441,7 +443,7 @@ final class SyncStressTests: XCTestCase {
         try await SyncScenario.share(library, from: a, to: b)
         let entryArrived = try await eventually(timeout: 20) {
             let details = try await TestHTTP.get("\(b.apiURL)/libraries/\(library)").data as? [String: Any]
-            return details?["entry_count"] as? Int == 2
+            return details?["entry_count"] as? Int == 3
         }
         XCTAssertTrue(entryArrived, logs(nodes))
         for hash in hashes {
@@ -451,7 +453,7 @@ final class SyncStressTests: XCTestCase {
             XCTAssertNil(ingested, "corrupt bytes must never be ingested")
         }
         let details = try await TestHTTP.get("\(b.apiURL)/libraries/\(library)").data as? [String: Any]
-        XCTAssertEqual(details?["missing_blobs"] as? Int, 2)
+        XCTAssertEqual(details?["missing_blobs"] as? Int, 3)
     }
 
 }

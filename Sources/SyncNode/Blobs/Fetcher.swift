@@ -267,13 +267,33 @@ final class Fetcher: Service, Sendable {
         min(size, oneRequestLimit)
     }
 
-    /// Streams a small asset from the peer into one ingest request, checking its SHA-256 before the
-    /// request's form is complete: content that fails the check ends the request and is never ingested.
+    /// Assets up to this size are downloaded whole into memory, checked, and ingested with one write:
+    /// for them, streaming the request body costs more time than the bytes themselves.
+    static let inMemoryLimit: UInt64 = 64 << 10
+
+    /// Streams an asset of up to `oneRequestLimit` bytes from the peer into one ingest request, checking
+    /// its SHA-256 before the request's form is complete (or, up to `inMemoryLimit`, before the request
+    /// starts): content that fails the check is never ingested.
     private func downloadAndIngestInOneRequest(_ entry: SyncEntry, library: UUID, from connection: PeerConnection) async throws {
         let manifest = entry.manifest
         meter.begin(hash: manifest.hashHex, library: library, totalBytes: manifest.size, resumedAt: 0)
         meter.source(manifest.hashHex, peer: connection.peer)
         let reader = try await BlobResponseReader.open(entry, library: library, from: connection, offset: 0, meter: meter)
+        if manifest.size <= Self.inMemoryLimit {
+            var content = ByteBuffer()
+            content.reserveCapacity(Int(manifest.size))
+            let hasher = SHA256Hasher()
+            while let chunk = try await reader.next() {
+                hasher.update(chunk)
+                content.writeBytes(chunk)
+            }
+            let actual = hasher.finalizeHex()
+            guard actual == manifest.hashHex else {
+                throw VerificationError(message: "content hashes to \(actual), not \(manifest.hashHex)")
+            }
+            _ = try await client.ingest(bytes: content, filename: manifest.hashHex, options: Self.ingestOptions(manifest))
+            return
+        }
         let feed = BlobUploadFeed(reader: reader, hasher: SHA256Hasher(), verifying: manifest.hashHex)
         do {
             _ = try await client.ingest(streaming: feed, size: Int64(manifest.size), filename: manifest.hashHex,
