@@ -401,6 +401,47 @@ final class SyncStressTests: XCTestCase {
         }
     }
 
+    /// b's store holds a bad start of the asset (from an earlier download, say) in a partial upload.
+    func testBadKeptBytesAreDownloadedAgainWithoutBlamingTheHonestPeer() async throws {
+        let nodes = try await startNodes(["a", "b"])
+        try await badKeptBytesAreDownloadedAgain(nodes) { hash, bytes in
+            let reply = try await TestHTTP.request("PUT", "\(nodes[1].storeURL)/partial/\(hash)?offset=0", body: bytes)
+            XCTAssertEqual(reply.status, 200, reply.text)
+        }
+    }
+
+    /// b's fetcher holds a bad start of the asset in its own partial file (its store has no partial uploads).
+    func testBadKeptBytesInAPartialFileAreDownloadedAgainWithoutBlamingTheHonestPeer() async throws {
+        let nodes = [try await startNodes(["a"])[0], try await startNodeWithPlainStore("b")]
+        try await badKeptBytesAreDownloadedAgain(nodes) { hash, bytes in
+            let directory = nodes[1].directory.file("data/partial")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try bytes.write(to: directory.appendingPathComponent("\(hash).part"))
+        }
+    }
+
+    /// When bytes kept on b and bytes from an honest a together fail the check, b cannot tell which
+    /// were bad: it downloads the asset whole from a at once, and a is not penalised for it.
+    func badKeptBytesAreDownloadedAgain(_ nodes: [NodeProcess],
+                                        keep: (String, Data) async throws -> Void) async throws {
+        let (a, b) = (nodes[0], nodes[1])
+        let asset = try await ingestRandom(3 << 20, seed: 77, into: a, fields: Self.fields(77))
+        var kept = try await TestHTTP.request("GET", "\(a.storeURL)/asset/\(asset.hash)",
+                                              headers: ["Range": "bytes=0-\((1 << 20) - 1)"]).body
+        XCTAssertEqual(kept.count, 1 << 20)
+        kept[4096] ^= 0xff
+        try await keep(asset.hash, kept)
+
+        let library = try await SyncScenario.createLibrary(on: a, name: "kept")
+        try await SyncScenario.share(library, from: a, to: b)
+        let arrived = try await eventually(timeout: 30) { try await SyncScenario.meta(asset.hash, on: b) != nil }
+        XCTAssertTrue(arrived, logs(nodes))
+        try await assertAssetsIdentical([asset], on: nodes)
+        let output = b.process?.output ?? ""
+        XCTAssertTrue(output.contains("the \(1 << 20) bytes kept from an earlier download"), logs(nodes))
+        XCTAssertFalse(output.contains("discarded bytes of \(asset.hash) from node"), "the honest peer was blamed\n\(logs(nodes))")
+    }
+
     /// A small asset checked in memory before its ingest, a medium one streamed into one ingest, a
     /// larger one through the store's partial upload.
     func testCorruptBytesAreNeverIngested() async throws {

@@ -18,7 +18,8 @@ import SyncProtocol
 /// A download larger than `oneRequestLimit` goes into a partial upload in the CAN Service when it
 /// offers them, else into a partial file under the data directory; either resumes from its length
 /// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
-/// later from then on (penalties fade, see `ProviderPenalties`). Several downloads run at once, many
+/// later from then on (penalties fade, see `ProviderPenalties`); when bytes kept from an earlier try were
+/// part of what failed, the asset is first downloaded whole again from the same peer. Several downloads run at once, many
 /// small ones or a few large ones (see `DownloadSlots`). Removing a library stops its downloads and
 /// removes what they kept (see `libraryRemoved(_:)`).
 final class Fetcher: Service, Sendable {
@@ -127,12 +128,19 @@ final class Fetcher: Service, Sendable {
             let peers = engine.peers(of: library)
             let providers = state.withLock { $0.penalties.ordered(peers) }
             var failures: [String] = []
-            for provider in providers {
+            var attempts = providers[...]
+            var downloadedWhole = false
+            while let provider = attempts.popFirst() {
                 guard let connection = connections(provider) else { continue }
                 do {
                     try await downloadAndIngest(entry, library: library, from: connection, to: partial)
                     state.withLock { _ = $0.retries.removeValue(forKey: hash) }
                     return
+                } catch let error as VerificationError where error.keptBytes > 0 && !downloadedWhole {
+                    // Which part was bad is unknown, and nothing of it is kept now: this peer sends it whole next.
+                    logger.warning("discarded bytes of \(hash): the \(error.keptBytes) bytes kept from an earlier download and those from node \(provider.short) together fail the check (\(error)); downloading it whole")
+                    attempts.insert(provider, at: attempts.startIndex)
+                    downloadedWhole = true
                 } catch let error as VerificationError {
                     state.withLock { $0.penalties.add(ProviderPenalties.corruption, to: provider) }
                     failures.append("\(provider.short): \(error)")
@@ -221,7 +229,8 @@ final class Fetcher: Service, Sendable {
         // The caller has created the file and emptied one longer than the asset.
         let file = try FileHandle(forUpdating: partial)
         defer { try? file.close() }
-        var offset = try file.seekToEnd()
+        let resumedAt = try file.seekToEnd()
+        var offset = resumedAt
         // A resumed file's bytes so far are hashed first.
         let hasher = SHA256Hasher()
         try hasher.update(fileAt: partial.path, upTo: offset)
@@ -241,7 +250,7 @@ final class Fetcher: Service, Sendable {
         let actual = hasher.finalizeHex()
         guard actual == hash else {
             try? FileManager.default.removeItem(at: partial)
-            throw VerificationError(message: "content hashes to \(actual), not \(hash)")
+            throw VerificationError(message: "content hashes to \(actual), not \(hash)", keptBytes: resumedAt)
         }
     }
 
@@ -398,7 +407,7 @@ final class Fetcher: Service, Sendable {
         let actual = hasher.finalizeHex()
         guard actual == hash else {
             try? await client.removePartialUpload(hash)
-            throw VerificationError(message: "content hashes to \(actual), not \(hash)")
+            throw VerificationError(message: "content hashes to \(actual), not \(hash)", keptBytes: held)
         }
         _ = try await client.ingestPartialUpload(hash, options: Self.ingestOptions(manifest))
     }
@@ -471,8 +480,11 @@ struct FetchError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Downloaded bytes did not match the entry: they are discarded and the peer is penalised.
+/// Downloaded bytes did not match the entry: they are discarded and the peer is penalised, unless
+/// bytes kept from an earlier download were part of what failed (`keptBytes` > 0): those may be the
+/// bad ones, so the asset is downloaded whole again before anyone is blamed.
 struct VerificationError: Error, CustomStringConvertible {
     let message: String
+    var keptBytes: UInt64 = 0
     var description: String { message }
 }
