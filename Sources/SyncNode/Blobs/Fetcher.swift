@@ -33,10 +33,11 @@ final class Fetcher: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let offersPartialUploads = Mutex<Bool?>(nil)
-    /// The downloads in flight (their memory, and each one's library and task), the retries waiting and the
+    /// The downloads in flight (their memory, and each one's library, size and task), the retries waiting
+    /// (with each asset's size) and the
     /// providers' penalties.
-    private let state: Mutex<(inFlight: DownloadSlots, tasks: [String: (library: UUID, task: Task<Void, Never>)],
-                              retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
+    private let state: Mutex<(inFlight: DownloadSlots, tasks: [String: (library: UUID, size: UInt64, task: Task<Void, Never>)],
+                              retries: [String: (attempts: Int, after: Date, size: UInt64)], penalties: ProviderPenalties)>
 
     init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
@@ -107,7 +108,7 @@ final class Fetcher: Service, Sendable {
             state.withLock { state in
                 guard (state.retries[hash]?.after ?? .distantPast) < now,
                       state.inFlight.start(hash, holding: Self.memoryCost(size)) else { return }
-                state.tasks[hash] = (library, Task {
+                state.tasks[hash] = (library, size, Task {
                     if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
                         await self.fetch(entry, library: library)
                     }
@@ -163,7 +164,8 @@ final class Fetcher: Service, Sendable {
             // so retries start fast and back off.
             let attempts = state.withLock { state -> Int in
                 let attempts = (state.retries[hash]?.attempts ?? 0) + 1
-                state.retries[hash] = (attempts, Date().addingTimeInterval(min(0.25 * pow(2, Double(attempts - 1)), 30)))
+                state.retries[hash] = (attempts, Date().addingTimeInterval(min(0.25 * pow(2, Double(attempts - 1)), 30)),
+                                       entry.manifest.size)
                 return attempts
             }
             if attempts == 1 || attempts % 8 == 0 { logger.info("could not fetch \(hash) yet (attempt \(attempts)): \(error)") }
@@ -185,21 +187,24 @@ final class Fetcher: Service, Sendable {
         for download in stopped.values { download.task.cancel() }
         Task {
             for download in stopped.values { await download.task.value }
-            let tried = state.withLock { Set($0.retries.keys) }
-            await removeUnlistedPartials(of: tried.union(stopped.keys))
+            let tried = state.withLock { $0.retries.mapValues(\.size) }
+            await removeUnlistedPartials(of: tried.merging(stopped.mapValues(\.size)) { size, _ in size })
         }
     }
 
-    /// Removes what is kept of each of `hashes` (and of any partial file) that no library lists any more.
-    private func removeUnlistedPartials(of hashes: Set<String>) async {
+    /// Removes what is kept of each of `sizes`' assets (and of any partial file) that no library lists any
+    /// more; only an asset over `oneRequestLimit` can have a partial upload in the CAN Service.
+    private func removeUnlistedPartials(of sizes: [String: UInt64]) async {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: partialDirectory.path)) ?? []
         let filed = files.filter { $0.hasSuffix(".part") }.map { String($0.dropLast(".part".count)) }
         let offersPartialUploads = (try? await serviceOffersPartialUploads()) ?? false
-        for hash in hashes.union(filed) {
+        for hash in Set(sizes.keys).union(filed) {
             guard let listed = try? documents.isLive(hash: hash), !listed else { continue }
             state.withLock { _ = $0.retries.removeValue(forKey: hash) }
             try? FileManager.default.removeItem(at: partialFile(hash))
-            if offersPartialUploads, !filed.contains(hash) { await removePartialUpload(hash) }
+            if offersPartialUploads, !filed.contains(hash), let size = sizes[hash], size > Self.oneRequestLimit {
+                await removePartialUpload(hash)
+            }
         }
     }
 
