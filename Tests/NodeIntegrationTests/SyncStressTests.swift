@@ -272,6 +272,30 @@ final class SyncStressTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "and nothing is kept")
     }
 
+    /// b is killed mid-download and restarts with no peer to resume from; removing the library then
+    /// still removes the partial upload b's store kept from before the restart.
+    func testLibraryRemovedAfterARestartRemovesThePartialUploadKeptFromBefore() async throws {
+        let nodes = try await startNodes(["a", "b"])
+        let (a, b) = (nodes[0], nodes[1])
+        let asset = try await ingestRandom(192 << 20, seed: 78, into: a, fields: Self.fields(78))
+        let library = try await SyncScenario.createLibrary(on: a, name: "big")
+        try await SyncScenario.share(library, from: a, to: b)
+        let partial = b.directory.file("data/can_service/index-0/partial/\(asset.hash)").path
+        let started = await eventually(timeout: 30, interval: 0.01) {
+            ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
+        }
+        XCTAssertTrue(started, logs(nodes))
+        a.process?.kill9()
+        b.process?.kill9()
+        try await b.start()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: partial), "b's store keeps the partial upload over the restart")
+
+        let removed = try await TestHTTP.request("DELETE", "\(b.apiURL)/libraries/\(library)")
+        XCTAssertEqual(removed.status, 200)
+        let cleaned = await eventually(timeout: 20) { !FileManager.default.fileExists(atPath: partial) }
+        XCTAssertTrue(cleaned, "the partial upload from before the restart is removed with the library\n\(logs(nodes))")
+    }
+
     static func blobBytesReceived(_ node: NodeProcess) async throws -> Int {
         let status = try await TestHTTP.get("\(node.apiURL)/status").data as? [String: Any]
         return try XCTUnwrap(status?["blob_bytes_received"] as? Int)

@@ -25,6 +25,7 @@ import SyncProtocol
 final class Fetcher: Service, Sendable {
     private let client: CANClient
     private let documents: DocumentStore
+    private let partialUploads: PartialUploadLedger
     private let engine: SyncEngine
     private let connections: @Sendable (NodeID) -> PeerConnection?
     private let meter: TransferMeter
@@ -33,17 +34,17 @@ final class Fetcher: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let offersPartialUploads = Mutex<Bool?>(nil)
-    /// The downloads in flight (their memory, and each one's library, size and task), the retries waiting
-    /// (with each asset's size) and the
+    /// The downloads in flight (their memory, and each one's library and task), the retries waiting and the
     /// providers' penalties.
-    private let state: Mutex<(inFlight: DownloadSlots, tasks: [String: (library: UUID, size: UInt64, task: Task<Void, Never>)],
-                              retries: [String: (attempts: Int, after: Date, size: UInt64)], penalties: ProviderPenalties)>
+    private let state: Mutex<(inFlight: DownloadSlots, tasks: [String: (library: UUID, task: Task<Void, Never>)],
+                              retries: [String: (attempts: Int, after: Date)], penalties: ProviderPenalties)>
 
-    init(client: CANClient, documents: DocumentStore, engine: SyncEngine,
+    init(client: CANClient, documents: DocumentStore, partialUploads: PartialUploadLedger, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
          dataDirectory: String, maxConcurrent: Int = 32, memoryBudget: UInt64 = 8 << 20, logger: Logger) throws {
         self.client = client
         self.documents = documents
+        self.partialUploads = partialUploads
         self.engine = engine
         self.connections = connections
         self.meter = meter
@@ -108,7 +109,7 @@ final class Fetcher: Service, Sendable {
             state.withLock { state in
                 guard (state.retries[hash]?.after ?? .distantPast) < now,
                       state.inFlight.start(hash, holding: Self.memoryCost(size)) else { return }
-                state.tasks[hash] = (library, size, Task {
+                state.tasks[hash] = (library, Task {
                     if let entry = try? self.documents.entry(library, hash: hash), !entry.manifest.deleted {
                         await self.fetch(entry, library: library)
                     }
@@ -164,8 +165,7 @@ final class Fetcher: Service, Sendable {
             // so retries start fast and back off.
             let attempts = state.withLock { state -> Int in
                 let attempts = (state.retries[hash]?.attempts ?? 0) + 1
-                state.retries[hash] = (attempts, Date().addingTimeInterval(min(0.25 * pow(2, Double(attempts - 1)), 30)),
-                                       entry.manifest.size)
+                state.retries[hash] = (attempts, Date().addingTimeInterval(min(0.25 * pow(2, Double(attempts - 1)), 30)))
                 return attempts
             }
             if attempts == 1 || attempts % 8 == 0 { logger.info("could not fetch \(hash) yet (attempt \(attempts)): \(error)") }
@@ -180,31 +180,30 @@ final class Fetcher: Service, Sendable {
     // MARK: Removed libraries
 
     /// A library was removed: its downloads in flight stop, and the bytes kept for assets no remaining
-    /// library lists (partial files, and partial uploads in the CAN Service of downloads this process
-    /// started or retried) are removed. Its entries are already gone with the library.
+    /// library lists (partial files, and the partial uploads in the CAN Service that this node started,
+    /// recorded in `PartialUploadLedger` across restarts) are removed. Its entries are already gone with
+    /// the library.
     func libraryRemoved(_ id: UUID) {
         let stopped = state.withLock { state in state.tasks.filter { $0.value.library == id } }
         for download in stopped.values { download.task.cancel() }
         Task {
             for download in stopped.values { await download.task.value }
-            let tried = state.withLock { $0.retries.mapValues(\.size) }
-            await removeUnlistedPartials(of: tried.merging(stopped.mapValues(\.size)) { size, _ in size })
+            let tried = state.withLock { Set($0.retries.keys) }
+            await removeUnlistedPartials(of: tried.union(stopped.keys))
         }
     }
 
-    /// Removes what is kept of each of `sizes`' assets (and of any partial file) that no library lists any
-    /// more; only an asset over `oneRequestLimit` can have a partial upload in the CAN Service.
-    private func removeUnlistedPartials(of sizes: [String: UInt64]) async {
+    /// Forgets the retries of `hashes` that no library lists any more, and removes what is kept of any
+    /// asset no library lists: its partial file, or its partial upload in the CAN Service.
+    private func removeUnlistedPartials(of hashes: Set<String>) async {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: partialDirectory.path)) ?? []
         let filed = files.filter { $0.hasSuffix(".part") }.map { String($0.dropLast(".part".count)) }
-        let offersPartialUploads = (try? await serviceOffersPartialUploads()) ?? false
-        for hash in Set(sizes.keys).union(filed) {
+        let uploads = (try? partialUploads.all()) ?? []
+        for hash in hashes.union(filed).union(uploads) {
             guard let listed = try? documents.isLive(hash: hash), !listed else { continue }
             state.withLock { _ = $0.retries.removeValue(forKey: hash) }
             try? FileManager.default.removeItem(at: partialFile(hash))
-            if offersPartialUploads, !filed.contains(hash), let size = sizes[hash], size > Self.oneRequestLimit {
-                await removePartialUpload(hash)
-            }
+            if uploads.contains(hash) { await removePartialUpload(hash) }
         }
     }
 
@@ -214,9 +213,14 @@ final class Fetcher: Service, Sendable {
         for _ in 0..<50 {
             do {
                 try await client.removePartialUpload(hash)
+                try? partialUploads.forget(hash)
                 return
             } catch let error as CANClientError where error.status == 409 {
                 try? await Task.sleep(for: .milliseconds(100))
+            } catch let error as CANClientError where error.status == 404 || error.status == 405 {
+                // The service no longer offers partial uploads: there is nothing left to remove.
+                try? partialUploads.forget(hash)
+                return
             } catch {
                 logger.warning("could not remove the partial upload of \(hash) from the CAN Service: \(error)")
                 return
@@ -400,9 +404,10 @@ final class Fetcher: Service, Sendable {
         if held < size {
             let reader = try await BlobResponseReader.open(entry, library: library, from: connection, offset: held, meter: meter)
             let feed = BlobUploadFeed(reader: reader, hasher: hasher)
+            try partialUploads.record(hash)
             let stored = try await client.appendPartialUpload(hash, at: Int64(held), body: feed)
             if let failure = feed.failure {
-                if failure is VerificationError { try? await client.removePartialUpload(hash) }
+                if failure is VerificationError { await dropPartialUpload(hash) }
                 throw failure
             }
             guard stored == Int64(size) else {
@@ -411,10 +416,17 @@ final class Fetcher: Service, Sendable {
         }
         let actual = hasher.finalizeHex()
         guard actual == hash else {
-            try? await client.removePartialUpload(hash)
+            await dropPartialUpload(hash)
             throw VerificationError(message: "content hashes to \(actual), not \(hash)", keptBytes: held)
         }
         _ = try await client.ingestPartialUpload(hash, options: Self.ingestOptions(manifest))
+        try? partialUploads.forget(hash)
+    }
+
+    /// Drops the partial upload of `hash` whose bytes failed (once; a failure leaves it to the stale sweep).
+    private func dropPartialUpload(_ hash: String) async {
+        try? await client.removePartialUpload(hash)
+        try? partialUploads.forget(hash)
     }
 
     /// Feeds the bytes the local CAN Service holds of `hash` from an earlier try into `hasher` and returns
@@ -424,6 +436,7 @@ final class Fetcher: Service, Sendable {
         guard let length = held.contentLength, length <= Int64(size) else {
             for try await _ in held.body {}
             try await client.removePartialUpload(hash)
+            try? partialUploads.forget(hash)
             return 0
         }
         var count: Int64 = 0

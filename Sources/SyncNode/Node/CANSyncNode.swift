@@ -65,8 +65,8 @@ public final class CANSyncNode: Sendable {
                               blobs: BlobProvider(client: canClient, engine: engine, meter: meter, logger: logger),
                               discoveryPlugins: plugins.instances(of: .discovery), logger: logger)
         let network = network
-        fetcher = try Fetcher(client: canClient, documents: documents, engine: engine,
-                              connections: { network.connection(to: $0) }, meter: meter,
+        fetcher = try Fetcher(client: canClient, documents: documents, partialUploads: PartialUploadLedger(database: database),
+                              engine: engine, connections: { network.connection(to: $0) }, meter: meter,
                               dataDirectory: configuration.dataDirectory, logger: logger)
         wireComponents()
         logger.info("node \(identity.nodeID) loaded \(plugins.instances.count) plugin(s): \(plugins.summaries.map { "\($0.name) (\($0.kind.rawValue))" }.joined(separator: ", "))")

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// The node's SQLite database (`sync.sqlite` in the data directory): libraries, their documents
-/// and the announcer's cursor. Schema changes are versioned migrations, applied on open.
+/// The node's SQLite database (`sync.sqlite` in the data directory): libraries, their documents,
+/// the announcer's cursor, peers and the fetcher's partial uploads. Schema changes are versioned migrations, applied on open.
 public final class NodeDatabase: Sendable {
     public let pool: DatabasePool
 
@@ -71,6 +71,9 @@ public final class NodeDatabase: Sendable {
                 CREATE TABLE held (hash TEXT PRIMARY KEY) WITHOUT ROWID;
                 INSERT OR IGNORE INTO held SELECT DISTINCT hash FROM entry WHERE local = 1;
                 """)
+        }
+        migrator.registerMigration("v4: the partial uploads this node started in its CAN Service") { db in
+            try db.execute(sql: "CREATE TABLE partial_upload (hash TEXT PRIMARY KEY) WITHOUT ROWID")
         }
         return migrator
     }
