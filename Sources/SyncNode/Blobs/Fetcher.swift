@@ -19,9 +19,9 @@ import SyncProtocol
 /// offers them, else into a partial file under the data directory; either resumes from its length
 /// after a restart or a failed peer. Bytes that fail verification are discarded and their peer is tried
 /// later from then on (penalties fade, see `ProviderPenalties`); when bytes kept from an earlier try were
-/// part of what failed, the asset is first downloaded whole again from the same peer. Several downloads run at once, many
-/// small ones or a few large ones (see `DownloadSlots`). Removing a library stops its downloads and
-/// removes what they kept (see `libraryRemoved(_:)`).
+/// part of what failed, the asset is first downloaded whole again from the same peer. Several downloads
+/// run at once, many small ones or a few large ones (see `DownloadSlots`). Removing a library stops its
+/// downloads and removes what they kept (see `libraryRemoved(_:)`).
 final class Fetcher: Service, Sendable {
     private let client: CANClient
     private let documents: DocumentStore
@@ -423,9 +423,10 @@ final class Fetcher: Service, Sendable {
         try? partialUploads.forget(hash)
     }
 
-    /// Drops the partial upload of `hash` whose bytes failed (once; a failure leaves it to the stale sweep).
+    /// Drops the partial upload of `hash` whose bytes failed. Tried once: if the service keeps it, the
+    /// next download's hash check or the library's removal drops it later.
     private func dropPartialUpload(_ hash: String) async {
-        try? await client.removePartialUpload(hash)
+        guard (try? await client.removePartialUpload(hash)) != nil else { return }
         try? partialUploads.forget(hash)
     }
 

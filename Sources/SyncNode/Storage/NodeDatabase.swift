@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// The node's SQLite database (`sync.sqlite` in the data directory): libraries, their documents,
-/// the announcer's cursor, peers and the fetcher's partial uploads. Schema changes are versioned migrations, applied on open.
+/// the announcer's cursor, peers and the fetcher's partial uploads. Schema changes are versioned
+/// migrations, applied on open.
 public final class NodeDatabase: Sendable {
     public let pool: DatabasePool
 
