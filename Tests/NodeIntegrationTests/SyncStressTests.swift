@@ -198,7 +198,7 @@ final class SyncStressTests: XCTestCase {
         let library = try await SyncScenario.createLibrary(on: a, name: "big")
         try await SyncScenario.share(library, from: a, to: b)
         let partial = partialPath(asset.hash)
-        let started = try await eventually(timeout: 30, interval: 0.01) {
+        let started = await eventually(timeout: 30, interval: 0.01) {
             ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
         }
         XCTAssertTrue(started, logs(nodes), file: file, line: line)
@@ -245,11 +245,12 @@ final class SyncStressTests: XCTestCase {
         XCTAssertEqual(stillOnA.status, 200)
     }
 
-    func testLibraryRemovedMidDownloadStopsItAndKeepsNoPartial() async throws {
+    /// Starts a and b sharing a library of one 192 MiB asset on a, and waits until b's store holds more
+    /// than 8 MiB of it in a partial upload (at `partial`).
+    func largeDownloadUnderWay(seed: UInt64) async throws -> (nodes: [NodeProcess], asset: Asset, library: String, partial: String) {
         let nodes = try await startNodes(["a", "b"])
         let (a, b) = (nodes[0], nodes[1])
-        let size = 192 << 20
-        let asset = try await ingestRandom(size, seed: 77, into: a, fields: Self.fields(77))
+        let asset = try await ingestRandom(192 << 20, seed: seed, into: a, fields: Self.fields(seed))
         let library = try await SyncScenario.createLibrary(on: a, name: "big")
         try await SyncScenario.share(library, from: a, to: b)
         let partial = b.directory.file("data/can_service/index-0/partial/\(asset.hash)").path
@@ -257,7 +258,12 @@ final class SyncStressTests: XCTestCase {
             ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
         }
         XCTAssertTrue(started, logs(nodes))
+        return (nodes, asset, library, partial)
+    }
 
+    func testLibraryRemovedMidDownloadStopsItAndKeepsNoPartial() async throws {
+        let (nodes, asset, library, partial) = try await largeDownloadUnderWay(seed: 77)
+        let b = nodes[1]
         let removed = try await TestHTTP.request("DELETE", "\(b.apiURL)/libraries/\(library)")
         XCTAssertEqual(removed.status, 200)
         let cleaned = await eventually(timeout: 20) { !FileManager.default.fileExists(atPath: partial) }
@@ -275,16 +281,8 @@ final class SyncStressTests: XCTestCase {
     /// b is killed mid-download and restarts with no peer to resume from; removing the library then
     /// still removes the partial upload b's store kept from before the restart.
     func testLibraryRemovedAfterARestartRemovesThePartialUploadKeptFromBefore() async throws {
-        let nodes = try await startNodes(["a", "b"])
+        let (nodes, _, library, partial) = try await largeDownloadUnderWay(seed: 78)
         let (a, b) = (nodes[0], nodes[1])
-        let asset = try await ingestRandom(192 << 20, seed: 78, into: a, fields: Self.fields(78))
-        let library = try await SyncScenario.createLibrary(on: a, name: "big")
-        try await SyncScenario.share(library, from: a, to: b)
-        let partial = b.directory.file("data/can_service/index-0/partial/\(asset.hash)").path
-        let started = await eventually(timeout: 30, interval: 0.01) {
-            ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) > 8 << 20
-        }
-        XCTAssertTrue(started, logs(nodes))
         a.process?.kill9()
         b.process?.kill9()
         try await b.start()
@@ -512,7 +510,7 @@ final class SyncStressTests: XCTestCase {
         }
         XCTAssertTrue(entryArrived, logs(nodes))
         for hash in hashes {
-            let discarded = try await eventually(timeout: 20) { b.process?.output.contains("discarded bytes of \(hash)") == true }
+            let discarded = await eventually(timeout: 20) { b.process?.output.contains("discarded bytes of \(hash)") == true }
             XCTAssertTrue(discarded, logs(nodes))
             let ingested = try await SyncScenario.meta(hash, on: b)
             XCTAssertNil(ingested, "corrupt bytes must never be ingested")
