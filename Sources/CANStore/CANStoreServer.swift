@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -42,12 +43,23 @@ public final class CANStoreServer: Service, Sendable {
         let onServerRunning = self.onServerRunning
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: HTTPServerBuilder { responder in
+                LargeReadsChannel(
+                    inner: HTTP1Channel(responder: responder,
+                                        configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+                    maximumRead: Self.maximumRead)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  serverName: "can-store"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
+
+    /// The most one read of a connection takes from its socket: twice NIO's default of 64 KiB, which
+    /// saves about a twelfth of the store's CPU time per ingested byte (measured on 256 MiB uploads).
+    /// Larger reads save a little more but hold more memory per connection: at 256 KiB, a node
+    /// syncing a 1 GiB asset peaked above its 64 MiB budget.
+    static let maximumRead = 128 << 10
 
     /// How often a running server looks for partial uploads untouched for a week.
     public static let staleSweepInterval: Duration = .seconds(3600)
