@@ -9,13 +9,12 @@ enum AssetRow {
     static func asset(from row: Row) throws -> Asset {
         let tagsText: String = row["tags"]
         let metadataText: String = row["metadata"]
-        let decoder = JSONDecoder()
         let deleted: Bool = row["deleted"]
         return Asset(
             hash: row["hash"], size: row["size"], mimeType: row["mime_type"], application: row["application"],
-            tags: try decoder.decode([String].self, from: Data(tagsText.utf8)), user: row["user"],
+            tags: try JSONValue.parseStrings(tagsText), user: row["user"],
             filename: row["filename"],
-            metadata: try decoder.decode([String: JSONValue].self, from: Data(metadataText.utf8)),
+            metadata: try JSONValue.parseObject(metadataText),
             createdAt: row["created_at"], updatedAt: row["updated_at"], seq: row["seq"], deleted: deleted)
     }
 
@@ -25,12 +24,15 @@ enum AssetRow {
 
     /// Inserts or replaces the row for `asset.hash` with every field of `asset`.
     static func save(_ db: Database, _ asset: Asset) throws {
-        let encoder = JSONEncoder()
+        var tags = JSONWriter(capacity: 64)
+        tags.strings(asset.tags)
+        var metadata = JSONWriter(capacity: 64)
+        metadata.object(asset.metadata)
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO assets (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [
                 asset.hash, asset.size, asset.mimeType, asset.application,
-                String(decoding: try encoder.encode(asset.tags), as: UTF8.self), asset.user, asset.filename,
-                String(decoding: try encoder.encode(asset.metadata), as: UTF8.self), asset.createdAt,
+                String(decoding: tags.bytes, as: UTF8.self), asset.user, asset.filename,
+                String(decoding: metadata.bytes, as: UTF8.self), asset.createdAt,
                 asset.updatedAt, asset.seq, asset.isDeleted,
             ])
     }

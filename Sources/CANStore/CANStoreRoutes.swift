@@ -57,12 +57,12 @@ struct CANStoreRoutes: Sendable {
         let reader = MultipartIngestReader(temporaryDirectory: store.blobs.temporaryURL,
                                            maxBodyBytes: configuration.maxBodyBytes)
         let form = try await reader.read(request.body, boundary: boundary)
-        return try JSONResponse.success(try await store.ingest(form))
+        return JSONResponse.success(try await store.ingest(form))
     }
 
     private func page(_ request: Request, _ context: BasicRequestContext, search: Bool) async throws -> Response {
         let query = try QueryParameters(request).assetQuery(search: search)
-        return try JSONResponse.success(try await store(context).page(query))
+        return JSONResponse.success(try await store(context).page(query))
     }
 
     @Sendable func content(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -96,7 +96,7 @@ struct CANStoreRoutes: Sendable {
         guard let asset = try await store(context).asset(hash) else {
             throw CANStoreError.notFound("no asset \(hash) in this store")
         }
-        return try JSONResponse.success(asset)
+        return JSONResponse.success(asset)
     }
 
     @Sendable func patchMeta(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -109,11 +109,11 @@ struct CANStoreRoutes: Sendable {
             throw CANStoreError.tooLarge("PATCH body exceeds \(MultipartIngestReader.maxTotalFieldBytes) bytes")
         }
         let patch = try AssetPatch(json: Data(body.readableBytesView))
-        return try JSONResponse.success(try await store.update(hash, with: patch))
+        return JSONResponse.success(try await store.update(hash, with: patch))
     }
 
     @Sendable func delete(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let hash = try hash(context)
-        return try JSONResponse.success(try await store(context).delete(hash))
+        return JSONResponse.success(try await store(context).delete(hash))
     }
 }

@@ -64,7 +64,7 @@ struct PartialUploadRoutes: Sendable {
             let form = try IngestForm(upload: content, hash: digest, fields: fields, filePartType: nil, filePartFilename: nil)
             return try await store.ingest(form)
         }
-        return try JSONResponse.success(asset)
+        return JSONResponse.success(asset)
     }
 
     @Sendable func remove(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
