@@ -311,7 +311,11 @@ public final class CANClient: Sendable {
         }
         let envelope: Envelope<Payload>
         do {
-            envelope = try JSONDecoder().decode(Envelope<Payload>.self, from: Data(body.readableBytesView))
+            if let fast = Payload.self as? any JSONValueDecodable.Type {
+                envelope = try body.withUnsafeReadableBytes { try Self.envelope(JSONValue(parsing: $0), payload: fast) }
+            } else {
+                envelope = try JSONDecoder().decode(Envelope<Payload>.self, from: Data(body.readableBytesView))
+            }
         } catch {
             throw CANClientError(status: Int(response.status.code),
                                  message: "response is not the expected JSON envelope: \(error)", url: url)
@@ -320,6 +324,18 @@ public final class CANClient: Sendable {
             throw CANClientError(status: Int(response.status.code), message: envelope.error ?? "status \(envelope.status)", url: url)
         }
         return data
+    }
+
+    /// The envelope around an asset or a page of them, read without `JSONDecoder`: the announcer reads
+    /// every change-feed page and the fetcher every ingest answer.
+    private static func envelope<Payload>(_ json: JSONValue, payload: any JSONValueDecodable.Type) throws -> Envelope<Payload> {
+        guard case .object(let members) = json, case .string(let status)? = members["status"] else {
+            throw JSONShapeError(path: "status", expected: "a string")
+        }
+        var envelope = Envelope<Payload>(status: status)
+        if case .string(let error)? = members["error"] { envelope.error = error }
+        if let data = members["data"], data != .null { envelope.data = try payload.init(json: data) as? Payload }
+        return envelope
     }
 
     static func error(from response: HTTPClientResponse, url: String) async -> CANClientError {

@@ -11,6 +11,11 @@ public struct Envelope<Payload: Codable & Sendable>: Codable, Sendable {
         error = nil
     }
 
+    /// An envelope with `status` and nothing else yet, for a reader that fills it in.
+    public init(status: String) {
+        self.status = status
+    }
+
     public var isSuccess: Bool { status == "success" }
 }
 

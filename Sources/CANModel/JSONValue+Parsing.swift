@@ -14,6 +14,10 @@ extension JSONValue {
         self = try text.withUTF8 { try Self.parseDocument($0) }
     }
 
+    public init(parsing bytes: UnsafeRawBufferPointer) throws {
+        self = try Self.parseDocument(bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func parseDocument(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         let value = try parser.value(depth: 0)
