@@ -189,7 +189,7 @@ public final class Announcer: Service, Sendable {
             manifest = try AssetManifest(asset: asset, deleted: false)
             if let existing, existing.manifest.hasSameContent(as: manifest) { return }
         }
-        let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.library.keys, author: author)
+        let entry = SyncEntry(manifest: manifest, timestamp: clock.next(), library: target.keys, author: author)
         if try transaction.apply(entry, to: target.library.id) != .unchanged {
             logger.debug("announced \(asset.hash) to library \(target.library.name)\(manifest.deleted ? " (tombstone)" : "")")
         }

@@ -30,10 +30,12 @@ extension AssetManifest {
 }
 
 extension Asset {
-    /// The metadata object as compact JSON text.
+    /// The metadata object as compact JSON text, keys sorted.
     var metadataJSON: String {
-        guard !metadata.isEmpty, let data = try? AssetJSON.encoder.encode(metadata) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        guard !metadata.isEmpty else { return "{}" }
+        var json = JSONWriter(capacity: 128)
+        json.object(metadata)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     /// The asset as filter plugins see it.
@@ -42,12 +44,4 @@ extension Asset {
                     user: user, filename: filename, tags: tags, metadataJSON: metadataJSON,
                     createdAtMs: createdAt, updatedAtMs: updatedAt)
     }
-}
-
-enum AssetJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }

@@ -11,6 +11,15 @@ public final class LibraryRegistry: Sendable {
     public struct Active: Sendable {
         public let library: Library
         public let filter: CompiledFilter
+        /// Derived once: the derivation includes an Ed25519 key generation, and the announcer signs
+        /// every entry with them.
+        public let keys: LibraryKeys
+
+        init(library: Library, filter: CompiledFilter, keys: LibraryKeys? = nil) {
+            self.library = library
+            self.filter = filter
+            self.keys = keys ?? library.keys
+        }
     }
 
     /// A change observers are told about.
@@ -104,7 +113,7 @@ public final class LibraryRegistry: Sendable {
             guard let current = state.active[id] else { return }
             var library = current.library
             library.lastAnnounceAt = time
-            state.active[id] = Active(library: library, filter: current.filter)
+            state.active[id] = Active(library: library, filter: current.filter, keys: current.keys)
         }
     }
 

@@ -102,7 +102,7 @@ final class LibrarySession: Sendable {
         handshake.start().forEach(frames.send)
         while !handshake.isAuthenticated {
             guard let message = try await messages.next() else { throw SyncSessionError.closedDuringHandshake(peer) }
-            let replies = try handshake.receive(message) { [engine] id in engine.libraries.active(id)?.library.keys }
+            let replies = try handshake.receive(message) { [engine] id in engine.libraries.active(id)?.keys }
             replies.forEach(frames.send)
         }
         return (handshake.libraryID!, handshake.keys!)
