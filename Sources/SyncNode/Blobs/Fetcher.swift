@@ -453,7 +453,7 @@ final class Fetcher: Service, Sendable {
 
     /// Every field of the manifest, and `expected_hash`, for the local CAN Service's ingest.
     static func ingestOptions(_ manifest: AssetManifest) -> IngestOptions {
-        let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
+        let metadata = (try? JSONValue.parseObject(manifest.metadata)) ?? [:]
         return IngestOptions(mimeType: manifest.mimeType, application: manifest.application, tags: manifest.tags,
                              user: manifest.user, filename: manifest.filename,
                              metadata: metadata.isEmpty ? nil : metadata, createdAt: manifest.createdAt,
@@ -481,7 +481,7 @@ final class Fetcher: Service, Sendable {
                 return
             }
             let local = try await client.meta(hash)
-            let metadata = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(manifest.metadata.utf8))) ?? [:]
+            let metadata = (try? JSONValue.parseObject(manifest.metadata)) ?? [:]
             if local.tags.sorted() == manifest.tags, local.application == manifest.application, local.user == manifest.user,
                local.filename == manifest.filename, local.metadata == metadata { return }
             _ = try await client.updateMeta(hash, AssetMetadataPatch(
