@@ -172,12 +172,16 @@ final class UploadFile: StagedContent {
     private func submit(last: Bool = false) {
         guard active.readableBytes > 0 else { return }
         let buffer = active
-        buffer.withUnsafeReadableBytes { hasher.update($0) }
         let (descriptor, offset, path, threadPool) = (self.descriptor, size, self.path, self.threadPool)
+        // The buffer is hashed by the thread that writes it, just before the write: the bytes then cross
+        // to that thread's core once, not once for the hash here and again for the kernel's copy there.
+        // The jobs run one after another in order, and `finish()` reads the digest after the last one.
+        nonisolated(unsafe) let hasher = hasher
         // Each write starts after the one before: writes to one file in parallel only contend for its lock.
         let previous = inFlight.last?.write ?? eventLoop.makeSucceededVoidFuture()
         let write = previous.flatMap { [eventLoop] in
             threadPool.runIfActive(eventLoop: eventLoop) {
+                buffer.withUnsafeReadableBytes { hasher.update($0) }
                 try Self.write(buffer, to: descriptor, at: offset, path: path)
             }
         }
