@@ -5,8 +5,8 @@ import NIOPosix
 import Synchronization
 
 /// A temporary file receiving one upload. Bytes are gathered into large buffers; each full buffer is hashed
-/// on the request's task and written with `pwrite` on NIO's blocking-I/O pool (one write after another)
-/// while the next one fills, so parsing, hashing and the kernel's copy into the page cache run side by side.
+/// and written with `pwrite` by NIO's blocking-I/O pool (one buffer after another) while the next one fills,
+/// so parsing on the request's task runs beside hashing and the kernel's copy into the page cache.
 ///
 /// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
 ///
