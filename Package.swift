@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CNgtcp2", pkgConfig: "libngtcp2_crypto_gnutls",
             providers: [.apt(["libngtcp2-dev", "libngtcp2-crypto-gnutls-dev", "libgnutls28-dev"])]),
@@ -112,7 +113,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "Host",
-            dependencies: ["SyncNode", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["SyncNode", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Plugins: each a shared library loaded with dlopen.
         .target(name: "QuicTransport", dependencies: ["PluginAPI", "CNgtcp2", "CQuicShims", "CSodium"],

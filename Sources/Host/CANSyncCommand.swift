@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 import Logging
 import SyncNode
@@ -18,6 +19,11 @@ struct CANSyncCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // glibc gives each thread that allocates under contention an arena of its own, and memory freed
+        // in one arena serves only that arena: with the node's many short-lived buffers of up to 1 MiB on
+        // a dozen threads, that held 1-3 MiB more at the peak of a 1 GiB transfer. With two arenas the
+        // node syncs as fast.
+        mallopt(M_ARENA_MAX, 2)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
