@@ -10,18 +10,18 @@ enum JSONResponse {
 
     /// An asset, written by `JSONWriter`: every ingest and metadata read answers with one.
     static func success(_ asset: Asset, status: HTTPResponse.Status = .ok) -> Response {
-        var json = JSONWriter()
-        json.raw("{\"status\":\"success\",\"data\":")
-        asset.write(to: &json)
-        json.raw("}")
-        return make(status: status, body: json.bytes)
+        success(status: status, capacity: 512, data: asset.write)
     }
 
     /// A page of assets, written by `JSONWriter`: every change-feed poll answers with one.
     static func success(_ page: AssetPage, status: HTTPResponse.Status = .ok) -> Response {
-        var json = JSONWriter(capacity: 256 + page.assets.count * 512)
+        success(status: status, capacity: 256 + page.assets.count * 512, data: page.write)
+    }
+
+    private static func success(status: HTTPResponse.Status, capacity: Int, data: (inout JSONWriter) -> Void) -> Response {
+        var json = JSONWriter(capacity: capacity)
         json.raw("{\"status\":\"success\",\"data\":")
-        page.write(to: &json)
+        data(&json)
         json.raw("}")
         return make(status: status, body: json.bytes)
     }
