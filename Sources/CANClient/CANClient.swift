@@ -29,6 +29,8 @@ public final class CANClient: Sendable {
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(90))
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
+        // No tracer: with the default no-op one every request still builds its span's attributes.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
 
