@@ -13,7 +13,9 @@ enum BlobReader {
     /// Content up to this size is read in one go and sent as one buffer: streaming it would cost more
     /// hops to the I/O threads than the bytes themselves.
     static let wholeLimit: Int64 = 1 << 20
-    static let chunkSize: Int64 = 64 << 10
+    /// 256 KiB: each chunk costs a task, a hop to the I/O pool and a socket write, so a large asset is
+    /// read in few of them; two chunks in flight still keep a response's memory small.
+    static let chunkSize: Int64 = 256 << 10
 
     /// Content up to this size is read on the request's task: the hop to the I/O pool and back wakes
     /// two idle threads, which costs more than reading it from the page cache.
