@@ -5,8 +5,9 @@ import Synchronization
 /// it is filled with (and on a virtual machine each of those may exit to the hypervisor); a buffer
 /// taken from here was filled before, so its pages are already there.
 final class BufferPool: Sendable {
-    /// Shared by every upload of the process.
-    static let uploads = BufferPool(capacity: UploadFile.bufferCapacity, keep: 4)
+    /// Shared by every upload of the process. Two spare buffers: every spare one is memory no other
+    /// allocation can reuse while a node serves a large transfer.
+    static let uploads = BufferPool(capacity: UploadFile.bufferCapacity, keep: 2)
 
     let capacity: Int
     let keep: Int

@@ -5,10 +5,11 @@ import NIOPosix
 import Synchronization
 
 /// A temporary file receiving one upload. Bytes are gathered into large buffers; each full buffer is hashed
-/// and written with `pwrite` by NIO's blocking-I/O pool (one buffer after another) while the next one fills,
-/// so parsing on the request's task runs beside hashing and the kernel's copy into the page cache.
+/// and then written with `pwrite` by NIO's blocking-I/O pool while the next one fills, so parsing on the
+/// request's task, hashing one buffer and the kernel's copy of the one before into the page cache run side
+/// by side.
 ///
-/// Memory stays bounded: at most `maxBuffersInFlight` buffers are being written while one fills.
+/// Memory stays bounded: at most `maxBuffersInFlight` buffers are being hashed or written while one fills.
 ///
 /// An upload normally goes to a fresh temporary file; `init(appendingTo:at:hasher:)` continues a kept
 /// partial upload instead, which survives a dropped request.
@@ -16,7 +17,8 @@ final class UploadFile: StagedContent {
     /// 1 MiB: large enough that syscalls and hashing set-up cost nothing, small enough that a node
     /// receiving several uploads at once stays within its memory budget.
     static let bufferCapacity = 1 << 20
-    static let maxBuffersInFlight = 1
+    /// Two: one being hashed while the one before it is written.
+    static let maxBuffersInFlight = 2
     /// A small upload fits in its first buffer; a larger one moves to a pooled full-size buffer.
     static let firstBufferCapacity = 64 << 10
     /// Numbers this process's uploads; the directory lock keeps other processes out of the directory.
@@ -30,6 +32,8 @@ final class UploadFile: StagedContent {
     private let removeWhenDropped: Bool
     private var active: ByteBuffer
     private var inFlight: [(buffer: ByteBuffer, write: EventLoopFuture<Void>)] = []
+    /// The hash of the last buffer handed to the writer.
+    private var lastHash: EventLoopFuture<Void>?
     private let threadPool = NIOThreadPool.singleton
     private let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
 
@@ -173,18 +177,20 @@ final class UploadFile: StagedContent {
         guard active.readableBytes > 0 else { return }
         let buffer = active
         let (descriptor, offset, path, threadPool) = (self.descriptor, size, self.path, self.threadPool)
-        // The buffer is hashed by the thread that writes it, just before the write: the bytes then cross
-        // to that thread's core once, not once for the hash here and again for the kernel's copy there.
-        // The jobs run one after another in order, and `finish()` reads the digest after the last one.
+        // The I/O pool hashes the buffer, not the request's task: the bytes then cross to the pool's core
+        // once, where the kernel's copy finds them. Hashes run one after another, in order, and so do writes
+        // (writes to one file in parallel only contend for its lock); a buffer is written once it is hashed,
+        // so one buffer's write overlaps the next one's hash. `finish()` reads the digest after the last write.
         nonisolated(unsafe) let hasher = hasher
-        // Each write starts after the one before: writes to one file in parallel only contend for its lock.
-        let previous = inFlight.last?.write ?? eventLoop.makeSucceededVoidFuture()
-        let write = previous.flatMap { [eventLoop] in
-            threadPool.runIfActive(eventLoop: eventLoop) {
-                buffer.withUnsafeReadableBytes { hasher.update($0) }
-                try Self.write(buffer, to: descriptor, at: offset, path: path)
-            }
+        let previousHash = lastHash ?? eventLoop.makeSucceededVoidFuture()
+        let previousWrite = inFlight.last?.write ?? eventLoop.makeSucceededVoidFuture()
+        let hashed = previousHash.flatMap { [eventLoop] in
+            threadPool.runIfActive(eventLoop: eventLoop) { buffer.withUnsafeReadableBytes { hasher.update($0) } }
         }
+        let write = hashed.and(previousWrite).flatMap { [eventLoop] _ in
+            threadPool.runIfActive(eventLoop: eventLoop) { try Self.write(buffer, to: descriptor, at: offset, path: path) }
+        }
+        lastHash = hashed
         size += Int64(buffer.readableBytes)
         inFlight.append((buffer, write))
         active = last ? ByteBuffer() : BufferPool.uploads.take()
