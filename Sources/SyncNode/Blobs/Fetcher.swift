@@ -41,7 +41,7 @@ final class Fetcher: Service, Sendable {
 
     init(client: CANClient, documents: DocumentStore, partialUploads: PartialUploadLedger, engine: SyncEngine,
          connections: @escaping @Sendable (NodeID) -> PeerConnection?, meter: TransferMeter,
-         dataDirectory: String, maxConcurrent: Int = 32, memoryBudget: UInt64 = 8 << 20, logger: Logger) throws {
+         dataDirectory: String, maxConcurrent: Int = 64, memoryBudget: UInt64 = 8 << 20, logger: Logger) throws {
         self.client = client
         self.documents = documents
         self.partialUploads = partialUploads
